@@ -1,0 +1,1 @@
+//! Dates, durations and date specifications as Pacemaker's rules use them.
