@@ -1,4 +1,222 @@
 //! The CIB (cluster information base): Pacemaker's XML document of
 //! configuration and status, and a typed view over it.
+//!
+//! [`Cib`] keeps the document itself (a [`vigil_xml::Element`] tree, so it
+//! writes back byte for byte) beside the typed [`Configuration`] and
+//! [`Status`] read from it. Problems found while reading are collected as
+//! [`Diagnostics`] with the source line and XML id, never panics: a broken
+//! CIB still yields a view plus the list of what is wrong with it.
 
+pub mod config;
+pub mod nvset;
+pub mod rule;
+pub mod score;
+pub mod status;
 pub mod time;
+
+use std::fmt;
+
+use vigil_xml::Element;
+
+pub use config::Configuration;
+pub use score::Score;
+pub use status::Status;
+
+/// Errors that prevent reading a CIB at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CibError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{}: XML is not well-formed: {}", source.line, source.message)]
+    Xml {
+        path: String,
+        source: vigil_xml::ParseError,
+    },
+    #[error("{path}:{line}: the root element is <{found}>, expected <cib>")]
+    NotACib {
+        path: String,
+        line: u32,
+        found: String,
+    },
+}
+
+/// The version triple that orders CIB revisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Version {
+    pub admin_epoch: u64,
+    pub epoch: u64,
+    pub num_updates: u64,
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.{}.{}",
+            self.admin_epoch, self.epoch, self.num_updates
+        )
+    }
+}
+
+/// A loaded CIB: the document and its typed view.
+#[derive(Debug, Clone)]
+pub struct Cib {
+    pub doc: Element,
+    pub config: Configuration,
+    pub status: Status,
+    /// What was found wrong while reading (errors and warnings).
+    pub diagnostics: Diagnostics,
+}
+
+impl Cib {
+    /// Read a CIB from text; `path` names it in errors.
+    pub fn parse(text: &str, path: &str) -> Result<Cib, CibError> {
+        let doc = vigil_xml::parse(text).map_err(|source| CibError::Xml {
+            path: path.to_string(),
+            source,
+        })?;
+        if doc.name != "cib" {
+            return Err(CibError::NotACib {
+                path: path.to_string(),
+                line: doc.line,
+                found: doc.name,
+            });
+        }
+        Ok(Cib::from_document(doc))
+    }
+
+    /// Read a CIB file.
+    pub fn load(path: &str) -> Result<Cib, CibError> {
+        let text = std::fs::read_to_string(path).map_err(|source| CibError::Io {
+            path: path.to_string(),
+            source,
+        })?;
+        Cib::parse(&text, path)
+    }
+
+    /// Build the typed view of a `<cib>` document.
+    pub fn from_document(doc: Element) -> Cib {
+        let mut diagnostics = Diagnostics::default();
+        let config = match doc.child("configuration") {
+            Some(conf) => Configuration::from_element(conf, &doc, &mut diagnostics),
+            None => {
+                diagnostics.error(&doc, "the CIB has no <configuration> section".to_string());
+                Configuration::default()
+            }
+        };
+        let status = doc
+            .child("status")
+            .map(|s| Status::from_element(s, &doc, &mut diagnostics))
+            .unwrap_or_default();
+        Cib {
+            doc,
+            config,
+            status,
+            diagnostics,
+        }
+    }
+
+    pub fn version(&self) -> Version {
+        let num = |name: &str| {
+            self.doc
+                .attr(name)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        Version {
+            admin_epoch: num("admin_epoch"),
+            epoch: num("epoch"),
+            num_updates: num("num_updates"),
+        }
+    }
+
+    /// An attribute of the `<cib>` element (`have-quorum`, `dc-uuid`, ...).
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.doc.attr(name)
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem found in a CIB: what, where (line and XML id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub line: u32,
+    pub id: String,
+    pub message: String,
+}
+
+/// Problems collected while reading or checking a CIB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn error(&mut self, at: &Element, message: String) {
+        self.push(Severity::Error, at.line, at.id(), message);
+    }
+
+    pub fn warning(&mut self, at: &Element, message: String) {
+        self.push(Severity::Warning, at.line, at.id(), message);
+    }
+
+    pub fn push(&mut self, severity: Severity, line: u32, id: &str, message: String) {
+        self.items.push(Diagnostic {
+            severity,
+            line,
+            id: id.to_string(),
+            message,
+        });
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Follow an `id-ref` attribute to the element it names (searching the
+/// whole document); elements without one are returned as they are.
+pub fn resolve_ref<'a>(e: &'a Element, root: &'a Element, diags: &mut Diagnostics) -> &'a Element {
+    let Some(target) = e.attr("id-ref") else {
+        return e;
+    };
+    match root
+        .find(&|x| x.name == e.name && x.attr("id") == Some(target) && x.attr("id-ref").is_none())
+    {
+        Some(found) => found,
+        None => {
+            diags.error(
+                e,
+                format!(
+                    "<{}> refers to id-ref {target:?}, which does not exist",
+                    e.name
+                ),
+            );
+            e
+        }
+    }
+}
+
+/// Pacemaker's boolean spellings: true/on/yes/y/1 and false/off/no/n/0, any case.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "y" | "1" => Some(true),
+        "false" | "off" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// `parse_bool` with a default for absent or unrecognised values.
+pub fn is_true(text: Option<&str>) -> bool {
+    text.and_then(parse_bool).unwrap_or(false)
+}

@@ -1,0 +1,147 @@
+//! The typed view of `<status>`: per-node membership state, transient
+//! attributes and the history of every operation run on the node.
+
+use std::collections::BTreeMap;
+
+use vigil_xml::Element;
+
+use crate::Diagnostics;
+use crate::nvset::NvSet;
+
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub nodes: Vec<NodeState>,
+    pub tickets: Vec<TicketState>,
+}
+
+/// One `<node_state>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeState {
+    pub id: String,
+    pub uname: Option<String>,
+    /// Every attribute of the element (in_ccm, crmd, join, expected,
+    /// remote_node, ...), as written.
+    pub attrs: BTreeMap<String, String>,
+    /// `transient_attributes/instance_attributes` blocks.
+    pub transient: Vec<NvSet>,
+    pub resources: Vec<LrmResource>,
+    pub line: u32,
+}
+
+/// One `<lrm_resource>`: what a node's executor knows about a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LrmResource {
+    pub id: String,
+    pub class: String,
+    pub provider: Option<String>,
+    pub agent: String,
+    pub container: Option<String>,
+    pub ops: Vec<LrmOp>,
+}
+
+/// One `<lrm_rsc_op>`: the last result of one operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LrmOp {
+    pub id: String,
+    pub operation_key: String,
+    pub operation: String,
+    pub call_id: i64,
+    pub rc_code: i32,
+    pub op_status: i32,
+    pub interval_ms: u64,
+    pub last_rc_change: Option<i64>,
+    pub last_run: Option<i64>,
+    /// Expected result, from the transition key (`-1` when unknown).
+    pub target_rc: i32,
+    pub attrs: BTreeMap<String, String>,
+    pub line: u32,
+}
+
+impl LrmOp {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.get(name).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketState {
+    pub id: String,
+    pub attrs: BTreeMap<String, String>,
+}
+
+impl Status {
+    pub fn from_element(status: &Element, root: &Element, diags: &mut Diagnostics) -> Status {
+        let mut s = Status::default();
+        for ns in status.elements_named("node_state") {
+            let mut transient = Vec::new();
+            if let Some(t) = ns.child("transient_attributes") {
+                transient = NvSet::all_in(t, &["instance_attributes"], root, diags);
+            }
+            let mut resources = Vec::new();
+            if let Some(lrm) = ns.child("lrm")
+                && let Some(list) = lrm.child("lrm_resources")
+            {
+                for r in list.elements_named("lrm_resource") {
+                    resources.push(LrmResource {
+                        id: r.id().to_string(),
+                        class: r.attr("class").unwrap_or("").to_string(),
+                        provider: r.attr("provider").map(str::to_string),
+                        agent: r.attr("type").unwrap_or("").to_string(),
+                        container: r.attr("container").map(str::to_string),
+                        ops: r
+                            .elements_named("lrm_rsc_op")
+                            .map(LrmOp::from_element)
+                            .collect(),
+                    });
+                }
+            }
+            s.nodes.push(NodeState {
+                id: ns.id().to_string(),
+                uname: ns.attr("uname").map(str::to_string),
+                attrs: ns.attrs.iter().cloned().collect(),
+                transient,
+                resources,
+                line: ns.line,
+            });
+        }
+        if let Some(tickets) = status.child("tickets") {
+            for t in tickets.elements_named("ticket_state") {
+                s.tickets.push(TicketState {
+                    id: t.id().to_string(),
+                    attrs: t.attrs.iter().cloned().collect(),
+                });
+            }
+        }
+        s
+    }
+}
+
+impl LrmOp {
+    fn from_element(e: &Element) -> LrmOp {
+        let num = |name: &str| e.attr(name).and_then(|v| v.trim().parse::<i64>().ok());
+        let operation = e.attr("operation").unwrap_or("").to_string();
+        let target_rc = e
+            .attr("transition-key")
+            .and_then(target_rc_from_key)
+            .unwrap_or(-1);
+        LrmOp {
+            id: e.id().to_string(),
+            operation_key: e.attr("operation_key").unwrap_or("").to_string(),
+            operation,
+            call_id: num("call-id").unwrap_or(0),
+            rc_code: num("rc-code").unwrap_or(0) as i32,
+            op_status: num("op-status").unwrap_or(0) as i32,
+            interval_ms: num("interval").unwrap_or(0).max(0) as u64,
+            last_rc_change: num("last-rc-change"),
+            last_run: num("last-run"),
+            target_rc,
+            attrs: e.attrs.iter().cloned().collect(),
+            line: e.line,
+        }
+    }
+}
+
+/// A transition key is `action:transition:target_rc:uuid`.
+fn target_rc_from_key(key: &str) -> Option<i32> {
+    key.split(':').nth(2)?.parse().ok()
+}

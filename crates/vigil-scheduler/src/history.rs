@@ -1,0 +1,1162 @@
+//! Reading the status section: which nodes are up, and — from each node's
+//! operation history — which resources are active where, in which role,
+//! and what has failed.
+
+use std::collections::BTreeMap;
+
+use vigil_cib::nvset::evaluate_sets;
+use vigil_cib::rule::RuleContext;
+use vigil_cib::status::{LrmOp, LrmResource, NodeState};
+use vigil_cib::{Cib, Score, is_true};
+
+use crate::cluster::*;
+
+// Executor status codes (`op-status`).
+const EXEC_PENDING: i32 = -1;
+const EXEC_DONE: i32 = 0;
+const EXEC_CANCELLED: i32 = 1;
+const EXEC_TIMEOUT: i32 = 2;
+const EXEC_NOT_SUPPORTED: i32 = 3;
+const EXEC_ERROR: i32 = 4;
+const EXEC_ERROR_HARD: i32 = 5;
+const EXEC_ERROR_FATAL: i32 = 6;
+const EXEC_NOT_INSTALLED: i32 = 7;
+const EXEC_NOT_CONNECTED: i32 = 8;
+const EXEC_INVALID: i32 = 9;
+
+// OCF exit codes.
+const OCF_OK: i32 = 0;
+const OCF_NOT_INSTALLED: i32 = 5;
+const OCF_NOT_CONFIGURED: i32 = 6;
+const OCF_NOT_RUNNING: i32 = 7;
+const OCF_RUNNING_PROMOTED: i32 = 8;
+const OCF_FAILED_PROMOTED: i32 = 9;
+const OCF_DEGRADED: i32 = 190;
+const OCF_DEGRADED_PROMOTED: i32 = 191;
+
+/// A failed operation as shown under "Failed Resource Actions".
+#[derive(Debug, Clone)]
+pub struct FailedOp {
+    pub rsc: RscId,
+    pub node: NodeId,
+    pub op: LrmOp,
+}
+
+/// The parts of the working set that come from the status section.
+pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut Vec<FailedOp>) {
+    for t in &cib.status.tickets {
+        let get = |k: &str| t.attrs.get(k).map(String::as_str);
+        cluster.tickets.insert(
+            t.id.clone(),
+            Ticket {
+                id: t.id.clone(),
+                granted: is_true(get("granted")),
+                standby: is_true(get("standby")),
+                last_granted: get("last-granted").and_then(|v| v.parse().ok()),
+            },
+        );
+    }
+    for ns in &cib.status.nodes {
+        if let Some(n) = find_node_for_state(cluster, ns) {
+            for lrm in &ns.resources {
+                for op in &lrm.ops {
+                    cluster
+                        .history_index
+                        .entry(lrm.id.clone())
+                        .or_default()
+                        .push((n, op.clone()));
+                }
+            }
+        }
+    }
+
+    let dc_uuid = cib.attr("dc-uuid").map(str::to_string);
+    for (i, node) in cluster.nodes.iter_mut().enumerate() {
+        node.is_dc = dc_uuid.as_deref() == Some(node.id.as_str());
+        if node.is_dc {
+            cluster.dc_node = Some(i);
+        }
+    }
+    // Until its status is seen, a cluster node is assumed to be in an
+    // unknown (unclean) state when startup fencing applies.
+    let startup_unclean = cluster.options.stonith_enabled && cluster.options.startup_fencing;
+    for node in cluster.nodes.iter_mut() {
+        node.unseen = true;
+        if node.kind == NodeKind::Member || node.connection.is_some() {
+            node.unclean = startup_unclean && node.kind == NodeKind::Member;
+        }
+    }
+    for n in 0..cluster.nodes.len() {
+        apply_node_attributes(cluster, n);
+    }
+
+    // First pass: membership of cluster nodes.
+    let mut state_of: Vec<(NodeId, &NodeState)> = Vec::new();
+    for ns in &cib.status.nodes {
+        if ns.uname.is_none() {
+            continue;
+        }
+        let Some(n) = find_node_for_state(cluster, ns) else {
+            continue;
+        };
+        if state_of.iter().any(|(x, _)| *x == n) {
+            continue;
+        }
+        state_of.push((n, ns));
+        if cluster.nodes[n].is_remote() {
+            cluster.nodes[n].remote_was_fenced =
+                ns.attrs.get("node_fenced").is_some_and(|v| v != "0");
+            continue;
+        }
+        add_transient_attributes(cluster, n, ns);
+        let node = &mut cluster.nodes[n];
+        node.unclean = false;
+        node.unseen = false;
+        determine_member_state(cluster, n, ns);
+        if !cluster.have_quorum
+            && cluster.nodes[n].online
+            && cluster.options.no_quorum_policy == NoQuorumPolicy::Fence
+        {
+            fence_node(cluster, n, "cluster does not have quorum", false);
+        }
+    }
+
+    // Operation histories; remote nodes only once their connections are
+    // known to be up, then whatever is left when fencing is enabled.
+    let mut unpacked = vec![false; cluster.nodes.len()];
+    loop {
+        let mut progressed = false;
+        for &(n, ns) in &state_of {
+            if unpacked[n] || !history_ready(cluster, n) {
+                continue;
+            }
+            unpack_node_history(cluster, n, ns, failed_ops);
+            unpacked[n] = true;
+            progressed = true;
+        }
+        if !progressed {
+            break;
+        }
+    }
+    if cluster.options.stonith_enabled {
+        for &(n, ns) in &state_of {
+            if !unpacked[n] {
+                unpack_node_history(cluster, n, ns, failed_ops);
+                unpacked[n] = true;
+            }
+        }
+    }
+    for n in 0..cluster.nodes.len() {
+        if !cluster.nodes[n].is_remote() {
+            continue;
+        }
+        if cluster.nodes[n].shutdown
+            && let Some(conn) = cluster.nodes[n].connection
+        {
+            cluster.resources[conn].next_role = Role::Stopped;
+        }
+        if !unpacked[n] {
+            crate::remote::determine_remote_online(cluster, n);
+        }
+    }
+}
+
+/// Whether a node's history can be read yet (see [`unpack_status`]).
+fn history_ready(cluster: &Cluster, n: NodeId) -> bool {
+    let node = &cluster.nodes[n];
+    match node.kind {
+        NodeKind::Guest => node.connection.is_some_and(|c| {
+            let conn = &cluster.resources[c];
+            conn.role == Role::Started
+                && conn
+                    .container
+                    .is_some_and(|k| cluster.resources[k].role == Role::Started)
+        }),
+        NodeKind::Remote => node.connection.is_some_and(|c| {
+            cluster.options.shutdown_lock || cluster.resources[c].role == Role::Started
+        }),
+        NodeKind::Member => {
+            cluster.options.stonith_enabled || cluster.options.shutdown_lock || node.online
+        }
+    }
+}
+
+fn unpack_node_history(
+    cluster: &mut Cluster,
+    n: NodeId,
+    ns: &NodeState,
+    failed_ops: &mut Vec<FailedOp>,
+) {
+    if cluster.nodes[n].is_remote() {
+        crate::remote::determine_remote_online(cluster, n);
+        crate::remote::handle_remote_attrs(cluster, n, ns);
+    }
+    for lrm in &ns.resources {
+        unpack_lrm_resource(cluster, n, lrm, failed_ops);
+    }
+}
+
+fn add_transient_attributes(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
+    let ctx = RuleContext {
+        now: Some(&cluster.now),
+        ..Default::default()
+    };
+    let transient = evaluate_sets(&ns.transient, &ctx, None);
+    let node = &mut cluster.nodes[n];
+    for (k, v) in transient {
+        node.attrs.insert(k, v);
+    }
+    if is_true(node.attrs.get("standby").map(String::as_str)) {
+        node.standby = true;
+    }
+    if is_true(node.attrs.get("maintenance").map(String::as_str)) {
+        node.maintenance = true;
+    }
+    let site_missing = !node.attrs.contains_key("#site-name");
+    if site_missing && let Some(site) = node.attrs.get("site-name").cloned() {
+        node.attrs.insert("#site-name".into(), site);
+    }
+}
+
+fn find_node_for_state(cluster: &Cluster, ns: &NodeState) -> Option<NodeId> {
+    cluster
+        .nodes
+        .iter()
+        .position(|n| n.id == ns.id)
+        .or_else(|| ns.uname.as_deref().and_then(|u| cluster.node_by_name(u)))
+}
+
+/// Mark a node for fencing with a reason (the first reason sticks).
+///
+/// A guest node is "fenced" by recovering its container resource; remote
+/// and cluster nodes become unclean and get a (not yet required) fencing
+/// action carrying the reason.
+pub(crate) fn fence_node(cluster: &mut Cluster, n: NodeId, reason: &str, _priority_delay: bool) {
+    match cluster.nodes[n].kind {
+        NodeKind::Guest => {
+            let container = cluster.nodes[n]
+                .connection
+                .and_then(|c| cluster.resources[c].container);
+            if let Some(k) = container
+                && !cluster.resources[k].failed
+                && cluster.resources[k].managed
+            {
+                cluster.nodes[n].remote_requires_reset = true;
+                cluster.resources[k].failed = true;
+                cluster.resources[k].stop_needed = true;
+            }
+            if cluster.nodes[n].fence_reason.is_none() {
+                cluster.nodes[n].fence_reason = Some(reason.to_string());
+            }
+        }
+        NodeKind::Remote => {
+            let managed = cluster.nodes[n]
+                .connection
+                .is_none_or(|c| cluster.resources[c].managed);
+            if managed {
+                cluster.nodes[n].remote_requires_reset = true;
+            }
+            cluster.nodes[n].unclean = true;
+            crate::fencing::note_fence_request(cluster, n, reason);
+        }
+        NodeKind::Member => {
+            if !cluster.nodes[n].unclean {
+                cluster.nodes[n].unclean = true;
+                crate::fencing::note_fence_request(cluster, n, reason);
+            }
+        }
+    }
+}
+
+/// Decide whether a cluster node is online, offline, pending or unclean
+/// from its membership attributes.
+fn determine_member_state(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
+    let get = |k: &str| ns.attrs.get(k).map(String::as_str);
+    let in_ccm_raw = get("in_ccm");
+    let in_cluster = in_ccm_raw.map(|v| is_true(Some(v)) || v.parse::<i64>().is_ok_and(|t| t > 0));
+    let crmd = get("crmd");
+    let crmd_online = crmd.is_some_and(|v| v == "online" || v.parse::<i64>().is_ok_and(|t| t > 0));
+    let join = get("join").unwrap_or("down");
+    let shutdown_requested = {
+        let s = cluster.nodes[n].attrs.get("shutdown").map(String::as_str);
+        s.is_some_and(|v| v != "0" && !v.is_empty())
+    };
+    let terminate = cluster.nodes[n]
+        .attrs
+        .get("terminate")
+        .map(String::as_str)
+        .is_some_and(|v| is_true(Some(v)) || v.parse::<i64>().is_ok_and(|t| t > 0));
+    let mut expected = get("expected").unwrap_or(join);
+    if shutdown_requested {
+        expected = "down";
+    }
+    cluster.nodes[n].expected_up = get("expected") == Some("member");
+    cluster.nodes[n].shutdown = shutdown_requested;
+
+    if !cluster.options.stonith_enabled {
+        // Without fencing, a node that is not clearly up is simply down.
+        let node = &mut cluster.nodes[n];
+        if in_cluster != Some(true) {
+            node.online = false;
+        } else if crmd_online {
+            if join == "member" {
+                node.online = true;
+            } else {
+                node.pending = true;
+                node.online = false;
+            }
+        } else if !node.expected_up || expected == "down" {
+            node.online = false;
+        } else {
+            node.online = false;
+            fence_node(cluster, n, "peer is unexpectedly down", false);
+        }
+        return;
+    }
+
+    if join == "member" && in_cluster == Some(true) && crmd_online {
+        cluster.nodes[n].online = true;
+        if terminate {
+            fence_node(cluster, n, "termination was requested", false);
+        }
+    } else if in_cluster.is_none() {
+        fence_node(cluster, n, "peer has not been seen by the cluster", false);
+    } else if join == "nack" || join == "banned" {
+        cluster.nodes[n].online = in_cluster == Some(true);
+        fence_node(
+            cluster,
+            n,
+            "peer failed Pacemaker membership criteria",
+            false,
+        );
+    } else if !terminate && expected == "down" {
+        if in_cluster == Some(true) || crmd_online {
+            cluster.nodes[n].pending = true;
+            cluster.nodes[n].standby = true;
+        }
+    } else if terminate && join == "down" && in_cluster != Some(true) && !crmd_online {
+        // Just fenced.
+    } else if in_cluster != Some(true) {
+        fence_node(cluster, n, "peer is no longer part of the cluster", true);
+    } else if !crmd_online {
+        cluster.nodes[n].online = true;
+        fence_node(cluster, n, "peer process is no longer available", false);
+    } else if terminate {
+        cluster.nodes[n].online = true;
+        fence_node(cluster, n, "termination was requested", false);
+    } else if join == "member" {
+        cluster.nodes[n].online = true;
+    } else if join == "pending" || join == "down" {
+        cluster.nodes[n].pending = true;
+        cluster.nodes[n].standby = true;
+    } else {
+        cluster.nodes[n].online = true;
+        fence_node(cluster, n, "peer was in an unknown state", false);
+    }
+    if cluster.nodes[n].unclean {
+        // An unclean node is "online" in displays only while still a member.
+        cluster.nodes[n].online = in_cluster == Some(true);
+    }
+}
+
+/// The built-in `#` attributes every node has, plus configured standby
+/// and maintenance.
+pub(crate) fn apply_node_attributes(cluster: &mut Cluster, n: NodeId) {
+    let cluster_name = cluster.options.cluster_name.clone();
+    let node = &mut cluster.nodes[n];
+    if is_true(node.attrs.get("standby").map(String::as_str)) {
+        node.standby = true;
+    }
+    if is_true(node.attrs.get("maintenance").map(String::as_str)) {
+        node.maintenance = true;
+    }
+    let kind = match node.kind {
+        NodeKind::Member => "cluster",
+        NodeKind::Remote => "remote",
+        NodeKind::Guest => "container",
+    };
+    node.attrs.insert("#uname".into(), node.name.clone());
+    node.attrs.insert("#id".into(), node.id.clone());
+    node.attrs.insert("#kind".into(), kind.into());
+    node.attrs.insert(
+        "#is_dc".into(),
+        if node.is_dc { "true" } else { "false" }.into(),
+    );
+    if let Some(cn) = &cluster_name {
+        node.attrs.insert("#cluster-name".into(), cn.clone());
+    }
+    let site = node.attrs.get("site-name").cloned().or(cluster_name);
+    if let Some(site) = site {
+        node.attrs.insert("#site-name".into(), site);
+    }
+}
+
+/// Find (or create, for orphans) the resource an `lrm_resource` entry describes.
+fn locate_resource(cluster: &mut Cluster, n: NodeId, lrm: &LrmResource) -> Option<RscId> {
+    if let Some(r) = cluster.find_rsc(&lrm.id)
+        && cluster.resources[r].is_primitive()
+    {
+        let parent_clone = clone_ancestor(cluster, r);
+        match parent_clone {
+            Some(c)
+                if !cluster.resources[c]
+                    .clone
+                    .as_ref()
+                    .is_some_and(|s| s.unique) =>
+            {
+                // Anonymous clone history written with an instance number:
+                // find any instance free on this node.
+                return find_anonymous_instance(
+                    cluster,
+                    c,
+                    &cluster.resources[r].base_id.clone(),
+                    n,
+                )
+                .or(Some(r));
+            }
+            _ => return Some(r),
+        }
+    }
+    // Anonymous clone instances are recorded under the base id (or with any
+    // instance number): pick an instance of the clone that is free on this node.
+    let base = lrm.id.split(':').next().unwrap_or(&lrm.id).to_string();
+    let candidates: Vec<RscId> = (0..cluster.resources.len())
+        .filter(|&r| cluster.resources[r].is_primitive() && cluster.resources[r].base_id == base)
+        .collect();
+    if let Some(&first) = candidates.first()
+        && let Some(c) = clone_ancestor(cluster, first)
+    {
+        let unique = cluster.resources[c]
+            .clone
+            .as_ref()
+            .is_some_and(|s| s.unique);
+        if !unique {
+            if let Some(r) = find_anonymous_instance(cluster, c, &base, n) {
+                return Some(r);
+            }
+            // More active instances than configured: an orphan instance.
+            return Some(create_orphan_instance(cluster, c, &base, lrm));
+        }
+    }
+    if cluster.find_rsc(&lrm.id).is_none() {
+        return Some(create_orphan(cluster, lrm));
+    }
+    cluster.find_rsc(&lrm.id)
+}
+
+fn clone_ancestor(cluster: &Cluster, r: RscId) -> Option<RscId> {
+    let mut cur = cluster.resources[r].parent;
+    while let Some(p) = cur {
+        if cluster.resources[p].variant == Variant::Clone {
+            return Some(p);
+        }
+        cur = cluster.resources[p].parent;
+    }
+    None
+}
+
+/// The primitive named `base` inside the instance of clone `c` that should
+/// take history found on node `n`: an instance already known there, else
+/// the first instance not active anywhere (preferring ones not yet used).
+fn find_anonymous_instance(cluster: &Cluster, c: RscId, base: &str, n: NodeId) -> Option<RscId> {
+    let instances = cluster.resources[c].children.clone();
+    let prim_in = |inst: RscId| -> Option<RscId> {
+        cluster
+            .primitives_under(inst)
+            .into_iter()
+            .find(|&p| cluster.resources[p].base_id == base)
+    };
+    // An instance already active or known on this node (for groups: any member).
+    for &inst in &instances {
+        let prims = cluster.primitives_under(inst);
+        if prims.iter().any(|&p| {
+            cluster.resources[p].running_on.contains(&n)
+                || cluster.resources[p].known_on.contains(&n)
+        }) && let Some(p) = prim_in(inst)
+        {
+            let pr = &cluster.resources[p];
+            if !pr.running_on.contains(&n) && !pr.known_on.contains(&n) {
+                return Some(p);
+            }
+            if pr.running_on.contains(&n) || pr.known_on.contains(&n) {
+                // This member already has history here: only reuse when this
+                // is the same instance (history for one node is unique).
+                continue;
+            }
+        }
+    }
+    // Otherwise the first instance with no presence on any node.
+    for &inst in &instances {
+        let prims = cluster.primitives_under(inst);
+        if prims.iter().all(|&p| {
+            cluster.resources[p].running_on.is_empty() && cluster.resources[p].known_on.is_empty()
+        }) && let Some(p) = prim_in(inst)
+        {
+            return Some(p);
+        }
+    }
+    // Then the first instance not active on this node.
+    for &inst in &instances {
+        if let Some(p) = prim_in(inst) {
+            let pr = &cluster.resources[p];
+            if !pr.running_on.contains(&n) && !pr.known_on.contains(&n) && pr.running_on.is_empty()
+            {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {
+    let mut rsc = crate::unpack::orphan_resource(cluster, &lrm.id, &lrm.id);
+    rsc.agent = Some(Agent {
+        class: lrm.class.clone(),
+        provider: lrm.provider.clone(),
+        kind: lrm.agent.clone(),
+    });
+    let id = cluster.resources.len();
+    cluster.resources.push(rsc);
+    cluster.top.push(id);
+    id
+}
+
+fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &LrmResource) -> RscId {
+    let n = cluster.resources[c].children.len();
+    let template = cluster.resources[c].children.first().copied();
+    let inst_id = format!("{base}:{n}");
+    let mut rsc = crate::unpack::orphan_resource(cluster, &inst_id, base);
+    rsc.agent = Some(Agent {
+        class: lrm.class.clone(),
+        provider: lrm.provider.clone(),
+        kind: lrm.agent.clone(),
+    });
+    rsc.parent = Some(c);
+    if let Some(t) = template {
+        rsc.meta = cluster.resources[t].meta.clone();
+        rsc.ops = cluster.resources[t].ops.clone();
+    }
+    let id = cluster.resources.len();
+    cluster.resources.push(rsc);
+    cluster.resources[c].children.push(id);
+    id
+}
+
+/// Per-(resource, node) state accumulated while replaying history.
+struct Replay {
+    role: Role,
+    on_fail: OnFail,
+    last_failure: Option<usize>,
+    migrate_op: Option<usize>,
+}
+
+/// Severity order of `on-fail` responses: a later failure only escalates.
+fn on_fail_rank(f: OnFail) -> u8 {
+    match f {
+        OnFail::Ignore => 0,
+        OnFail::Demote => 1,
+        OnFail::Restart => 2,
+        OnFail::RestartContainer => 3,
+        OnFail::Reset => 3,
+        OnFail::Block => 5,
+        OnFail::Stop => 6,
+        OnFail::Standby => 7,
+        OnFail::Fence => 8,
+    }
+}
+
+fn unpack_lrm_resource(
+    cluster: &mut Cluster,
+    n: NodeId,
+    lrm: &LrmResource,
+    failed_ops: &mut Vec<FailedOp>,
+) {
+    if lrm.ops.is_empty() {
+        // Nothing known; still make sure an orphan is not created.
+        if let Some(r) = cluster.find_rsc(&lrm.id) {
+            let _ = r;
+        }
+        return;
+    }
+    let Some(r) = locate_resource(cluster, n, lrm) else {
+        return;
+    };
+    if cluster.resources[r].orphan && !cluster.options.stop_orphan_resources {
+        cluster.resources[r].managed = false;
+    }
+    let mut ops: Vec<&LrmOp> = lrm.ops.iter().collect();
+    ops.sort_by(|a, b| op_sort_key(a).cmp(&op_sort_key(b)));
+
+    let saved_role = cluster.resources[r].role;
+    let mut replay = Replay {
+        role: Role::Unknown,
+        on_fail: OnFail::Ignore,
+        last_failure: None,
+        migrate_op: None,
+    };
+    for (i, op) in ops.iter().enumerate() {
+        unpack_op(cluster, r, n, op, i, &ops, &mut replay, failed_ops);
+    }
+    crate::failures::note_recurring(cluster, r, n, &ops);
+    process_rsc_state(cluster, r, n, &replay, &ops);
+
+    let rsc = &mut cluster.resources[r];
+    if replay.role > rsc.role || rsc.role == Role::Unknown {
+        rsc.role = replay.role;
+    }
+    if saved_role > rsc.role {
+        rsc.role = saved_role;
+    }
+    if let Some(target) = rsc.target_role
+        && (rsc.next_role == Role::Unknown || target < rsc.next_role)
+    {
+        rsc.next_role = target;
+    }
+}
+
+/// History is replayed in call order; pending operations (call id -1) last.
+fn op_sort_key(op: &LrmOp) -> (i64, i64) {
+    let call = if op.call_id < 0 { i64::MAX } else { op.call_id };
+    (call, op.last_rc_change.unwrap_or(0))
+}
+
+/// Set a resource "active" in the role appropriate to its kind.
+fn active_role(cluster: &Cluster, r: RscId) -> Role {
+    let top = cluster.top_of(r);
+    if cluster.resources[top].is_promotable() {
+        Role::Unpromoted
+    } else {
+        Role::Started
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn unpack_op(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    op: &LrmOp,
+    index: usize,
+    ops: &[&LrmOp],
+    replay: &mut Replay,
+    failed_ops: &mut Vec<FailedOp>,
+) {
+    let task = op.operation.as_str();
+    if task == "notify" || task == "meta-data" {
+        return;
+    }
+    let is_probe = task == "monitor" && op.interval_ms == 0;
+    let mut rc = op.rc_code;
+    let mut status = op.op_status;
+    let target_rc = if op.target_rc >= 0 {
+        op.target_rc
+    } else {
+        rc_default_target(task, is_probe)
+    };
+
+    // Degraded results count as their healthy equivalents.
+    if rc == OCF_DEGRADED {
+        rc = OCF_OK;
+    } else if rc == OCF_DEGRADED_PROMOTED {
+        rc = OCF_RUNNING_PROMOTED;
+    }
+
+    let expired = status != EXEC_NOT_INSTALLED
+        && crate::failures::op_failure_expired(cluster, r, n, op, rc, target_rc);
+
+    if status == EXEC_DONE {
+        status = remap_result(cluster, r, n, task, is_probe, target_rc, rc, replay);
+    } else if status == EXEC_PENDING {
+        // Pending results keep their status.
+    }
+
+    if expired && rc != target_rc {
+        if op.interval_ms == 0 {
+            return;
+        }
+        let node = &cluster.nodes[n];
+        if node.online && !node.unclean {
+            // The failure expired: the monitor will be rescheduled.
+            crate::failures::reschedule_expired_monitor(cluster, r, n, op);
+            return;
+        }
+    }
+
+    match status {
+        EXEC_CANCELLED => {}
+        EXEC_PENDING => {
+            match task {
+                "start" => {
+                    cluster.resources[r].start_pending = true;
+                    replay.role = active_role(cluster, r);
+                }
+                "promote" => replay.role = Role::Promoted,
+                "migrate_to" if cluster.nodes[n].unclean => {
+                    if let Some(t) = op
+                        .attr("migrate_target")
+                        .and_then(|t| cluster.node_by_name(t))
+                    {
+                        crate::failures::force_stop_on(cluster, r, t);
+                    }
+                }
+                _ => {}
+            }
+            let rsc = &mut cluster.resources[r];
+            if rsc.pending_task.is_none() && (op.interval_ms != 0 || task != "monitor") {
+                rsc.pending_task = Some(task.to_string());
+            }
+        }
+        EXEC_DONE => {
+            update_state_on_success(cluster, r, n, op, task, rc, replay, index, ops);
+        }
+        _ => {
+            let on_fail = crate::failures::op_on_fail(
+                cluster,
+                r,
+                task,
+                op.interval_ms,
+                op.attr("operation_key"),
+            );
+            if status == EXEC_NOT_INSTALLED {
+                if on_fail == OnFail::Ignore {
+                    replay.on_fail = replay.on_fail.max_by_rank(OnFail::Restart);
+                }
+                let parent = ban_target(cluster, r);
+                crate::failures::ban(cluster, parent, Some(n), "hard-error");
+                record_failure(
+                    cluster, r, n, op, task, rc, is_probe, index, replay, failed_ops,
+                );
+                return;
+            }
+            if status == EXEC_NOT_CONNECTED
+                && let Some(conn) = cluster.nodes[n].connection
+                && cluster.resources[conn].managed
+            {
+                cluster.resources[conn].failed = true;
+            }
+            let ignore = on_fail == OnFail::Ignore
+                || (on_fail == OnFail::RestartContainer && task == "stop");
+            if ignore {
+                update_state_on_success(cluster, r, n, op, task, target_rc, replay, index, ops);
+                crate::failures::mark_failure_ignored(cluster, r);
+                failed_ops.push(FailedOp {
+                    rsc: r,
+                    node: n,
+                    op: op.clone(),
+                });
+                if on_fail == OnFail::RestartContainer
+                    && on_fail_rank(replay.on_fail) <= on_fail_rank(OnFail::Restart)
+                {
+                    replay.on_fail = on_fail;
+                }
+            } else {
+                record_failure(
+                    cluster, r, n, op, task, rc, is_probe, index, replay, failed_ops,
+                );
+                if status == EXEC_ERROR_HARD {
+                    let parent = ban_target(cluster, r);
+                    crate::failures::ban(cluster, parent, Some(n), "hard-error");
+                } else if status == EXEC_ERROR_FATAL {
+                    let parent = ban_target(cluster, r);
+                    crate::failures::ban(cluster, parent, None, "fatal-error");
+                }
+            }
+            let _ = (EXEC_TIMEOUT, EXEC_NOT_SUPPORTED, EXEC_ERROR, EXEC_INVALID);
+        }
+    }
+}
+
+trait RankMax {
+    fn max_by_rank(self, other: OnFail) -> OnFail;
+}
+
+impl RankMax for OnFail {
+    fn max_by_rank(self, other: OnFail) -> OnFail {
+        if on_fail_rank(other) > on_fail_rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// The resource that a hard failure bans: anonymous clone instances ban
+/// the whole clone.
+fn ban_target(cluster: &Cluster, r: RscId) -> RscId {
+    let unique = !is_anonymous_instance(cluster, r);
+    if unique { r } else { cluster.top_of(r) }
+}
+
+pub(crate) fn is_anonymous_instance(cluster: &Cluster, r: RscId) -> bool {
+    clone_ancestor(cluster, r).is_some_and(|c| {
+        !cluster.resources[c]
+            .clone
+            .as_ref()
+            .is_some_and(|s| s.unique)
+    })
+}
+
+fn rc_default_target(task: &str, is_probe: bool) -> i32 {
+    let _ = task;
+    if is_probe { OCF_NOT_RUNNING } else { OCF_OK }
+}
+
+/// Turn an agent exit code into an executor status, given what was
+/// expected; updates the role for codes that tell it.
+#[allow(clippy::too_many_arguments)]
+fn remap_result(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    task: &str,
+    is_probe: bool,
+    target_rc: i32,
+    rc: i32,
+    replay: &mut Replay,
+) -> i32 {
+    let managed = cluster.resources[r].managed;
+    match rc {
+        OCF_OK => {
+            if is_probe && target_rc == OCF_NOT_RUNNING {
+                EXEC_DONE
+            } else if target_rc == rc {
+                EXEC_DONE
+            } else {
+                EXEC_ERROR
+            }
+        }
+        OCF_NOT_RUNNING => {
+            if is_probe || target_rc == rc || !managed {
+                replay.role = Role::Stopped;
+                replay.on_fail = OnFail::Ignore;
+                let rsc = &mut cluster.resources[r];
+                if rsc.next_role != Role::Unknown {
+                    rsc.next_role = Role::Unknown;
+                }
+                EXEC_DONE
+            } else if task != "stop" {
+                EXEC_ERROR
+            } else {
+                EXEC_ERROR
+            }
+        }
+        OCF_RUNNING_PROMOTED => {
+            let status = if is_probe && rc != target_rc {
+                EXEC_DONE
+            } else if target_rc == rc {
+                EXEC_DONE
+            } else {
+                EXEC_ERROR
+            };
+            replay.role = Role::Promoted;
+            status
+        }
+        OCF_FAILED_PROMOTED => {
+            replay.role = Role::Promoted;
+            EXEC_ERROR
+        }
+        OCF_NOT_CONFIGURED => EXEC_ERROR_FATAL,
+        3 if !is_probe && task == "monitor" => EXEC_NOT_SUPPORTED,
+        3 | OCF_NOT_INSTALLED | 2 | 4 => {
+            if task == "stop" && !can_fence(cluster, n) {
+                let rsc = &mut cluster.resources[r];
+                rsc.managed = false;
+                rsc.blocked = true;
+            }
+            EXEC_ERROR_HARD
+        }
+        _ => EXEC_ERROR,
+    }
+}
+
+pub(crate) fn can_fence(cluster: &Cluster, n: NodeId) -> bool {
+    let node = &cluster.nodes[n];
+    if node.kind == NodeKind::Guest {
+        return true;
+    }
+    if !cluster.options.stonith_enabled {
+        return false;
+    }
+    if !cluster.has_stonith_resource && !cluster.options.have_watchdog {
+        return false;
+    }
+    if cluster.have_quorum {
+        return true;
+    }
+    cluster.options.no_quorum_policy == NoQuorumPolicy::Ignore
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update_state_on_success(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    op: &LrmOp,
+    task: &str,
+    rc: i32,
+    replay: &mut Replay,
+    index: usize,
+    ops: &[&LrmOp],
+) {
+    let mut clear_past_failure = false;
+    if rc == OCF_NOT_RUNNING {
+        clear_past_failure = true;
+    } else if rc == OCF_NOT_INSTALLED {
+        replay.role = Role::Stopped;
+    } else if task == "monitor" {
+        if let Some(lf) = replay.last_failure
+            && ops[lf].operation_key == op.operation_key
+        {
+            clear_past_failure = true;
+        }
+        if replay.role < Role::Started {
+            replay.role = active_role(cluster, r);
+        }
+    } else if task == "start" {
+        replay.role = Role::Started;
+        clear_past_failure = true;
+    } else if task == "stop" {
+        replay.role = Role::Stopped;
+        clear_past_failure = true;
+    } else if task == "promote" {
+        replay.role = Role::Promoted;
+        clear_past_failure = true;
+    } else if task == "demote" {
+        if replay.on_fail == OnFail::Demote {
+            clear_past_failure = true;
+        }
+        replay.role = Role::Unpromoted;
+    } else if task == "migrate_from" {
+        replay.role = Role::Started;
+        clear_past_failure = true;
+    } else if task == "migrate_to" {
+        replay.migrate_op = Some(index);
+        crate::migration::unpack_migrate_to_success(cluster, r, n, op, ops, &mut replay.role);
+    } else if replay.role < Role::Started {
+        replay.role = active_role(cluster, r);
+    }
+
+    if clear_past_failure {
+        match replay.on_fail {
+            OnFail::Stop | OnFail::Fence | OnFail::Standby => {}
+            OnFail::Block
+            | OnFail::Ignore
+            | OnFail::Demote
+            | OnFail::Restart
+            | OnFail::RestartContainer => {
+                replay.on_fail = OnFail::Ignore;
+                cluster.resources[r].next_role = Role::Unknown;
+            }
+            OnFail::Reset => {
+                replay.on_fail = OnFail::Ignore;
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_failure(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    op: &LrmOp,
+    task: &str,
+    rc: i32,
+    is_probe: bool,
+    index: usize,
+    replay: &mut Replay,
+    failed_ops: &mut Vec<FailedOp>,
+) {
+    replay.last_failure = Some(index);
+    failed_ops.push(FailedOp {
+        rsc: r,
+        node: n,
+        op: op.clone(),
+    });
+    let on_fail =
+        crate::failures::op_on_fail(cluster, r, task, op.interval_ms, Some(&op.operation_key));
+    if on_fail_rank(on_fail) > on_fail_rank(replay.on_fail)
+        || (replay.on_fail == OnFail::Ignore && on_fail != OnFail::Ignore)
+    {
+        replay.on_fail = on_fail;
+    }
+    match task {
+        "stop" => crate::failures::ban(cluster, r, Some(n), "__stop_fail__"),
+        "migrate_to" => crate::migration::unpack_migrate_to_failure(cluster, r, n, op),
+        "migrate_from" => crate::migration::unpack_migrate_from_failure(cluster, r, n, op),
+        "promote" => replay.role = Role::Promoted,
+        "demote" => {
+            if on_fail == OnFail::Block {
+                replay.role = Role::Promoted;
+                cluster.resources[r].next_role = Role::Stopped;
+            } else if rc == OCF_NOT_RUNNING {
+                replay.role = Role::Stopped;
+            } else {
+                replay.role = Role::Unpromoted;
+            }
+        }
+        _ => {}
+    }
+    if is_probe && rc == OCF_NOT_INSTALLED {
+        replay.role = Role::Stopped;
+    } else if replay.role < Role::Started {
+        replay.role = active_role(cluster, r);
+    }
+    if on_fail == OnFail::Stop {
+        let rsc = &mut cluster.resources[r];
+        if rsc.next_role == Role::Unknown || rsc.next_role > Role::Stopped {
+            rsc.next_role = Role::Stopped;
+        }
+        // An anonymous clone instance failing with on-fail=stop stops the clone.
+        let fail_rsc = if is_anonymous_instance(cluster, r) {
+            cluster.top_of(r)
+        } else {
+            r
+        };
+        crate::failures::ban_everywhere_reset(cluster, fail_rsc);
+    }
+}
+
+/// After replaying a node's history for a resource: note where it is
+/// known, fence nodes that lost active resources, apply `on-fail`.
+fn process_rsc_state(cluster: &mut Cluster, r: RscId, n: NodeId, replay: &Replay, ops: &[&LrmOp]) {
+    let role = replay.role;
+    if role != Role::Unknown {
+        let mut cur = Some(r);
+        while let Some(x) = cur {
+            cluster.resources[x].known_on.insert(n);
+            if !is_anonymous_instance(cluster, x)
+                && cluster.resources[x].variant == Variant::Primitive
+                && clone_ancestor(cluster, x).is_some()
+            {
+                break;
+            }
+            if clone_ancestor(cluster, x).is_none()
+                && cluster.resources[x].variant == Variant::Primitive
+            {
+                break;
+            }
+            cur = cluster.resources[x].parent;
+        }
+    }
+
+    let managed = cluster.resources[r].managed;
+    let node_online = cluster.nodes[n].online;
+    let node_maint = cluster.nodes[n].maintenance;
+    if role > Role::Stopped && !node_online && !node_maint && managed {
+        let mut reason = None;
+        let mut should_fence = false;
+        if cluster.nodes[n].kind == NodeKind::Guest {
+            cluster.resources[r].failed = true;
+            cluster.resources[r].stop_needed = true;
+            should_fence = true;
+        } else if cluster.options.stonith_enabled {
+            if cluster.nodes[n].kind == NodeKind::Remote
+                && let Some(conn) = cluster.nodes[n].connection
+                && !cluster.resources[conn].failed
+            {
+                cluster.nodes[n].unseen = true;
+                reason = Some(format!(
+                    "{} is active there (fencing will be revoked if remote connection can be re-established elsewhere)",
+                    cluster.resources[r].id
+                ));
+            }
+            should_fence = true;
+        }
+        if should_fence {
+            let reason = reason.unwrap_or_else(|| {
+                format!("{} is thought to be active there", cluster.resources[r].id)
+            });
+            fence_node(cluster, n, &reason, false);
+        }
+    }
+
+    let saved_on_fail = replay.on_fail;
+    let on_fail = if cluster.nodes[n].unclean {
+        OnFail::Ignore
+    } else {
+        replay.on_fail
+    };
+    match on_fail {
+        OnFail::Ignore => {}
+        OnFail::Demote => {
+            cluster.resources[r].failed = true;
+            crate::failures::force_demote_on(cluster, r, n);
+        }
+        OnFail::Fence => {
+            let reason = format!("{} failed there", cluster.resources[r].id);
+            fence_node(cluster, n, &reason, false);
+        }
+        OnFail::Standby => {
+            cluster.nodes[n].standby = true;
+            cluster.nodes[n].standby_onfail = true;
+        }
+        OnFail::Block => {
+            cluster.resources[r].managed = false;
+            cluster.resources[r].blocked = true;
+        }
+        OnFail::Stop => {
+            let rsc = &mut cluster.resources[r];
+            rsc.next_role = Role::Stopped;
+        }
+        OnFail::Restart => {
+            if role != Role::Stopped && role != Role::Unknown {
+                cluster.resources[r].failed = true;
+                cluster.resources[r].stop_needed = true;
+                crate::failures::force_stop_on(cluster, r, n);
+            }
+        }
+        OnFail::RestartContainer => {
+            cluster.resources[r].failed = true;
+            cluster.resources[r].stop_needed = true;
+            if let Some(c) = cluster.resources[r].container {
+                crate::failures::force_stop_on(cluster, c, n);
+            } else if role != Role::Stopped && role != Role::Unknown {
+                crate::failures::force_stop_on(cluster, r, n);
+            }
+        }
+        OnFail::Reset => {
+            cluster.resources[r].failed = true;
+            if cluster.options.stonith_enabled
+                && let Some(rn) = cluster.resources[r].remote_node
+            {
+                let reason = "remote connection is unrecoverable".to_string();
+                fence_node(cluster, rn, &reason, false);
+            }
+        }
+    }
+
+    if role != Role::Stopped && role != Role::Unknown {
+        let rsc = &mut cluster.resources[r];
+        if !rsc.running_on.contains(&n) {
+            rsc.running_on.push(n);
+        }
+        if !cluster.nodes[n].running.contains(&r) {
+            cluster.nodes[n].running.push(r);
+        }
+        let _ = saved_on_fail;
+        match on_fail {
+            OnFail::Ignore => {}
+            OnFail::Demote | OnFail::Block => cluster.resources[r].failed = true,
+            _ => {
+                cluster.resources[r].failed = true;
+                cluster.resources[r].stop_needed = true;
+            }
+        }
+        crate::failures::check_multiple_active(cluster, r);
+    } else {
+        crate::failures::make_stop_optional(cluster, r, n);
+    }
+
+    // A successful stop after migrate_to on the source does not stop the
+    // partially migrated resource on the target.
+    let rsc = &mut cluster.resources[r];
+    if role == Role::Stopped
+        && rsc.partial_migration_source == Some(n)
+        && rsc.partial_migration_target.is_some()
+        && !rsc.running_on.is_empty()
+    {
+        rsc.role = Role::Started;
+    }
+    let _ = (ops, Score::ZERO);
+}

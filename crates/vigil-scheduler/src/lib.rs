@@ -1,0 +1,57 @@
+//! The policy engine: a pure function from a CIB (configuration and
+//! current status) to a transition — the actions, and the orderings
+//! between them, that bring the cluster to its ideal state — with
+//! Pacemaker's semantics.
+//!
+//! [`schedule`] never touches the network, disk or clock: the time is an
+//! argument, and the same inputs give the same transition, byte for byte.
+
+mod actions;
+mod bundle;
+mod clone;
+pub mod cluster;
+mod constraints;
+pub mod display;
+mod failures;
+mod fencing;
+mod health;
+mod history;
+mod migration;
+mod notify;
+mod ordering;
+mod placement;
+mod promotable;
+mod remote;
+mod schedule;
+mod stopped_monitor;
+pub mod summary;
+mod tickets;
+mod unpack;
+mod utilization;
+
+use vigil_cib::Cib;
+use vigil_cib::time::DateTime;
+
+pub use cluster::Cluster;
+pub use history::FailedOp;
+pub use summary::SummaryLine;
+
+/// The result of scheduling: the working set with every decision made.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub cluster: Cluster,
+    pub summary: Vec<SummaryLine>,
+}
+
+/// The current state of a cluster as a CIB describes it (no decisions).
+pub fn current_state(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
+    schedule::unpack(cib, now)
+}
+
+/// Compute the transition for a CIB at time `now`.
+pub fn schedule(cib: &Cib, now: &DateTime) -> Transition {
+    let (mut cluster, _failed) = schedule::unpack(cib, now);
+    schedule::schedule_cluster(&mut cluster, cib);
+    let summary = summary::summarize(&mut cluster);
+    Transition { cluster, summary }
+}

@@ -1,0 +1,352 @@
+//! Pacemaker Remote and guest nodes: nodes whose presence depends on a
+//! connection resource (and, for guests, on the VM or container resource
+//! that hosts them).
+
+use std::collections::BTreeMap;
+
+use vigil_cib::is_true;
+use vigil_cib::status::NodeState;
+
+use crate::cluster::*;
+
+/// Create the implicit connection resources of guest nodes and link every
+/// remote and guest node to its connection.
+pub(crate) fn link_remote_nodes(cluster: &mut Cluster) {
+    // Guest nodes: a resource with meta remote-node=NAME hosts guest NAME.
+    let hosts: Vec<(RscId, String)> = (0..cluster.resources.len())
+        .filter(|&r| cluster.resources[r].is_primitive())
+        .filter_map(|r| {
+            cluster.resources[r]
+                .meta
+                .get("remote-node")
+                .map(|g| (r, g.clone()))
+        })
+        .collect();
+    for (container, guest) in hosts {
+        if cluster.find_rsc(&guest).is_some() {
+            continue;
+        }
+        let meta = cluster.resources[container].meta.clone();
+        let mut conn = crate::unpack::orphan_resource(cluster, &guest, &guest);
+        conn.orphan = false;
+        conn.agent = Some(Agent {
+            class: "ocf".into(),
+            provider: Some("pacemaker".into()),
+            kind: "remote".into(),
+        });
+        conn.container = Some(container);
+        let mut params = BTreeMap::new();
+        params.insert(
+            "server".to_string(),
+            meta.get("remote-addr")
+                .cloned()
+                .unwrap_or_else(|| guest.clone()),
+        );
+        if let Some(port) = meta.get("remote-port") {
+            params.insert("port".into(), port.clone());
+        }
+        conn.params = params;
+        conn.meta
+            .insert("container".into(), cluster.resources[container].id.clone());
+        conn.meta.insert("internal_rsc".into(), "true".into());
+        conn.managed = cluster.resources[container].managed;
+        conn.requires = Requires::Nothing;
+        conn.ops = vec![vigil_cib::config::OpDef {
+            id: format!("{guest}-monitor-interval-30s"),
+            name: "monitor".into(),
+            interval_ms: 30_000,
+            role: None,
+            attrs: BTreeMap::new(),
+            meta: Vec::new(),
+            instance: Vec::new(),
+            line: 0,
+        }];
+        let id = cluster.resources.len();
+        cluster.resources.push(conn);
+        cluster.top.push(id);
+        cluster.resources[container].fillers.push(id);
+    }
+    // Resources that declare a container run inside it.
+    for r in 0..cluster.resources.len() {
+        if cluster.resources[r].container.is_some() {
+            continue;
+        }
+        if let Some(c) = cluster.resources[r].meta.get("container").cloned()
+            && let Some(cr) = cluster.find_rsc(&c)
+            && cr != r
+        {
+            cluster.resources[r].container = Some(cr);
+            if !cluster.resources[cr].fillers.contains(&r) {
+                cluster.resources[cr].fillers.push(r);
+            }
+        }
+    }
+    for n in 0..cluster.nodes.len() {
+        if !cluster.nodes[n].is_remote() {
+            continue;
+        }
+        let name = cluster.nodes[n].name.clone();
+        let conn = (0..cluster.resources.len()).find(|&r| {
+            cluster.resources[r].id == name && cluster.resources[r].is_remote_connection()
+        });
+        if let Some(c) = conn {
+            cluster.nodes[n].connection = Some(c);
+            cluster.resources[c].remote_node = Some(n);
+        }
+    }
+}
+
+/// A remote node is up while its connection resource is; a guest also
+/// needs its container.
+pub(crate) fn determine_remote_online(cluster: &mut Cluster, n: NodeId) {
+    let Some(conn) = cluster.nodes[n].connection else {
+        cluster.nodes[n].online = false;
+        return;
+    };
+    let rsc = &cluster.resources[conn];
+    let container = rsc.container;
+    let host = if container.is_some() && rsc.running_on.len() == 1 {
+        rsc.running_on.first().copied()
+    } else {
+        None
+    };
+    let role = rsc.role;
+    let next_role = rsc.next_role;
+    let failed = rsc.failed;
+    let node = &mut cluster.nodes[n];
+    if role == Role::Started {
+        node.online = true;
+    }
+    if role == Role::Started && next_role == Role::Stopped {
+        node.shutdown = true;
+    }
+    let container_failed = container.is_some_and(|c| cluster.resources[c].failed);
+    let container_stopped = container.is_some_and(|c| cluster.resources[c].role == Role::Stopped);
+    let host_unclean = host.is_some_and(|h| !cluster.nodes[h].online && cluster.nodes[h].unclean);
+    let node = &mut cluster.nodes[n];
+    if container_failed {
+        node.online = false;
+        node.remote_requires_reset = true;
+    } else if failed {
+        node.online = false;
+    } else if role == Role::Stopped || container_stopped {
+        node.online = false;
+        node.remote_requires_reset = false;
+    } else if host_unclean {
+        node.online = false;
+        node.remote_requires_reset = true;
+    }
+}
+
+/// Attributes and flags of a remote node from its status entry.
+pub(crate) fn handle_remote_attrs(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
+    let ctx = vigil_cib::rule::RuleContext {
+        now: Some(&cluster.now),
+        ..Default::default()
+    };
+    let transient = vigil_cib::nvset::evaluate_sets(&ns.transient, &ctx, None);
+    let managed = cluster.nodes[n]
+        .connection
+        .map(|c| cluster.resources[c].managed)
+        .unwrap_or(true);
+    let stonith = cluster.options.stonith_enabled;
+    let node = &mut cluster.nodes[n];
+    if !node.remote_requires_reset {
+        node.unclean = false;
+        node.unseen = false;
+    }
+    for (k, v) in transient {
+        node.attrs.insert(k, v);
+    }
+    if node
+        .attrs
+        .get("shutdown")
+        .is_some_and(|v| v != "0" && !v.is_empty())
+    {
+        node.shutdown = true;
+    }
+    if is_true(node.attrs.get("standby").map(String::as_str)) {
+        node.standby = true;
+    }
+    if is_true(node.attrs.get("maintenance").map(String::as_str)) || !managed {
+        node.maintenance = true;
+    }
+    if ns
+        .attrs
+        .get("node_in_maintenance")
+        .is_some_and(|v| v != "0")
+    {
+        node.maintenance = true;
+    }
+    let discovery = node.attrs.get("resource-discovery-enabled").cloned();
+    if let Some(d) = discovery
+        && !is_true(Some(&d))
+        && (node.kind == NodeKind::Guest || stonith)
+    {
+        node.attrs
+            .insert("#discovery-disabled".into(), "true".into());
+    }
+}
+
+/// A remote node whose connection failed and cannot be recovered.
+pub(crate) fn is_failed_remote_node(cluster: &Cluster, n: NodeId) -> bool {
+    let node = &cluster.nodes[n];
+    node.kind == NodeKind::Remote
+        && node.connection.is_some_and(|c| {
+            let rsc = &cluster.resources[c];
+            rsc.failed && rsc.next_role == Role::Stopped && rsc.managed
+        })
+}
+
+/// Whether a resource (or one inside it) hosts a guest node.
+pub(crate) fn contains_guest_node(cluster: &Cluster, r: RscId) -> bool {
+    cluster
+        .primitives_under(r)
+        .iter()
+        .any(|&p| cluster.resources[p].meta.contains_key("remote-node"))
+        || cluster.nodes.iter().any(|n| {
+            n.kind == NodeKind::Guest
+                && n.connection.and_then(|c| cluster.resources[c].container) == Some(r)
+        })
+}
+
+/// Probing on a guest node needs its container running (and staying).
+pub(crate) fn guest_allows_probe(cluster: &mut Cluster, r: RscId, n: NodeId, top: RscId) -> bool {
+    let Some(container) = cluster.nodes[n]
+        .connection
+        .and_then(|c| cluster.resources[c].container)
+    else {
+        return true;
+    };
+    let crsc = &cluster.resources[container];
+    if crsc.role == Role::Stopped {
+        if let Some(a) = crsc.assigned
+            && !crsc.known_on.contains(&a)
+        {
+            crate::ordering::order_rsc_tasks(
+                cluster,
+                container,
+                Task::Monitor,
+                top,
+                Task::Start,
+                OrderFlags::OPTIONAL,
+            );
+        }
+        return false;
+    }
+    let node = &cluster.nodes[n];
+    let moving = crsc.assigned.is_some_and(|a| !crsc.running_on.contains(&a));
+    if node.remote_requires_reset
+        || node.unclean
+        || crsc.failed
+        || crsc.next_role == Role::Stopped
+        || moving
+    {
+        crate::ordering::order_rsc_tasks(
+            cluster,
+            container,
+            Task::Stop,
+            top,
+            Task::Start,
+            OrderFlags::OPTIONAL,
+        );
+        return false;
+    }
+    let _ = r;
+    true
+}
+
+/// Resources running inside a container resource (and guest connections)
+/// start after it, stop before it, and stay with it.
+pub(crate) fn container_constraints(cluster: &mut Cluster, r: RscId) {
+    let Some(container) = cluster.resources[r].container else {
+        return;
+    };
+    if cluster.resources[r].remote_node.is_some() {
+        // A guest's connection: guests may not live on remote nodes.
+        avoid_remote_nodes(cluster, container);
+        crate::ordering::order_rsc_tasks(
+            cluster,
+            container,
+            Task::Monitor,
+            r,
+            Task::Stop,
+            OrderFlags::OPTIONAL,
+        );
+    }
+    let remote_container = cluster.resources[container].remote_node.is_some();
+    if remote_container {
+        let allowed: Vec<NodeId> = cluster.resources[r].allowed.keys().copied().collect();
+        for n in allowed {
+            if cluster.nodes[n].connection != Some(container) {
+                cluster.resources[r]
+                    .allowed
+                    .insert(n, vigil_cib::Score::NEG_INFINITY);
+            }
+        }
+        return;
+    }
+    crate::ordering::order_rsc_tasks(
+        cluster,
+        container,
+        Task::Start,
+        r,
+        Task::Start,
+        OrderFlags::IMPLIES_THEN | OrderFlags::RUNNABLE_LEFT,
+    );
+    crate::ordering::order_rsc_tasks(
+        cluster,
+        r,
+        Task::Stop,
+        container,
+        Task::Stop,
+        OrderFlags::IMPLIES_FIRST,
+    );
+    crate::constraints::add_colocation(
+        cluster,
+        "resource-with-container",
+        None,
+        vigil_cib::Score::INFINITY,
+        r,
+        container,
+        None,
+        None,
+        true,
+    );
+}
+
+/// Remote connections and fence devices never run on remote/guest nodes.
+pub(crate) fn avoid_remote_nodes(cluster: &mut Cluster, r: RscId) {
+    for n in 0..cluster.nodes.len() {
+        if cluster.nodes[n].is_remote() {
+            crate::placement::add_location(cluster, r, Some(n), vigil_cib::Score::NEG_INFINITY);
+        }
+    }
+}
+
+/// "Fence" a guest node: its connection and container are recovered, and
+/// a pseudo fencing action marks the point after which its resources are
+/// known to be stopped.
+pub(crate) fn fence_guest(cluster: &mut Cluster, n: NodeId) {
+    let Some(conn) = cluster.nodes[n].connection else {
+        return;
+    };
+    let Some(container) = cluster.resources[conn].container else {
+        return;
+    };
+    let reason = cluster.nodes[n].fence_reason.clone();
+    let action = if cluster.resources[container].next_role == Role::Stopped {
+        "off"
+    } else {
+        "reboot"
+    };
+    let fence = crate::fencing::fence_op(cluster, n, Some(action), false, reason.as_deref());
+    cluster.actions[fence].flags.set(ActionFlags::PSEUDO);
+    cluster.actions[fence].flags.set(ActionFlags::RUNNABLE);
+    if let Some(stop) = crate::actions::find_first(cluster, container, Task::Stop, None) {
+        crate::ordering::order_actions(cluster, stop, fence, OrderFlags::IMPLIES_THEN);
+    } else if let Some(stop) = crate::actions::find_first(cluster, conn, Task::Stop, None) {
+        crate::ordering::order_actions(cluster, stop, fence, OrderFlags::IMPLIES_THEN);
+    }
+    crate::fencing::order_vs_fence(cluster, fence);
+}

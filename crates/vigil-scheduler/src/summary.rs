@@ -1,0 +1,351 @@
+//! The transition summary: one line per fenced node and per resource
+//! whose state changes, in crm_simulate's "Transition Summary" format.
+
+use crate::actions::find_actions;
+use crate::cluster::*;
+
+/// A summary line, structured (for JSON) and rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryLine {
+    /// Start, Stop, Move, Recover, Restart, Promote, Demote, Migrate,
+    /// Reload, Re-promote, or "Fence (reboot)" and similar.
+    pub change: String,
+    /// Resource id, or node name for node actions.
+    pub subject: String,
+    pub details: String,
+    pub reason: Option<String>,
+    pub blocked: bool,
+    pub text: String,
+}
+
+/// Column widths grow as lines are printed, as crm_simulate's do.
+struct Widths {
+    rsc: usize,
+    detail: usize,
+}
+
+pub(crate) fn summarize(cluster: &mut Cluster) -> Vec<SummaryLine> {
+    let mut out = Vec::new();
+    // Node actions, newest first (as Pacemaker's action list is ordered).
+    for a in (0..cluster.actions.len()).rev() {
+        let act = &cluster.actions[a];
+        if act.rsc.is_some() || act.optional() {
+            continue;
+        }
+        let Some(n) = act.node else { continue };
+        let task = match act.task {
+            Task::Shutdown => "Shutdown".to_string(),
+            Task::Fence => format!(
+                "Fence ({})",
+                act.meta
+                    .get("stonith_action")
+                    .map(String::as_str)
+                    .unwrap_or("reboot")
+            ),
+            _ => continue,
+        };
+        let node = &cluster.nodes[n];
+        let node_name = if node.kind == NodeKind::Guest {
+            let container = node.connection.and_then(|c| cluster.resources[c].container);
+            match container {
+                Some(k) => format!("{} (resource: {})", node.name, cluster.resources[k].id),
+                None => node.name.clone(),
+            }
+        } else {
+            node.name.clone()
+        };
+        let reason = act.reason.clone().unwrap_or_default();
+        let text = format!("  * {task} {node_name} '{reason}'");
+        out.push(SummaryLine {
+            change: task,
+            subject: node_name,
+            details: String::new(),
+            reason: act.reason.clone(),
+            blocked: false,
+            text,
+        });
+    }
+    let mut widths = Widths { rsc: 5, detail: 5 };
+    for r in cluster.top.clone() {
+        log_actions(cluster, r, &mut widths, &mut out);
+    }
+    out
+}
+
+fn log_actions(cluster: &mut Cluster, r: RscId, widths: &mut Widths, out: &mut Vec<SummaryLine>) {
+    if cluster.resources[r].variant == Variant::Bundle {
+        for x in crate::bundle::log_order(cluster, r) {
+            log_actions(cluster, x, widths, out);
+        }
+        return;
+    }
+    if !cluster.resources[r].children.is_empty() {
+        for c in cluster.resources[r].children.clone() {
+            log_actions(cluster, c, widths, out);
+        }
+        return;
+    }
+    let next = cluster.resources[r].assigned;
+    let mut current = None;
+    if !cluster.resources[r].running_on.is_empty() {
+        current = crate::actions::current_node(cluster, r);
+        if cluster.resources[r].role == Role::Stopped {
+            cluster.resources[r].role = Role::Started;
+        }
+    }
+    if current.is_none() && cluster.resources[r].orphan {
+        return;
+    }
+    rsc_action(cluster, r, current, next, widths, out);
+}
+
+fn first_of(cluster: &mut Cluster, r: RscId, task: Task, node: Option<NodeId>) -> Option<ActionId> {
+    find_actions(cluster, r, task, 0, node).first().copied()
+}
+
+fn rsc_action(
+    cluster: &mut Cluster,
+    r: RscId,
+    current: Option<NodeId>,
+    next: Option<NodeId>,
+    widths: &mut Widths,
+    out: &mut Vec<SummaryLine>,
+) {
+    if !cluster.resources[r].managed || (current.is_none() && next.is_none()) {
+        return;
+    }
+    let moving = current.is_some() && next.is_some() && current != next;
+    let start = first_of(cluster, r, Task::Start, next);
+    let start_node = match start {
+        Some(s) if cluster.actions[s].runnable() => current,
+        _ => None,
+    };
+    let mut stop = first_of(cluster, r, Task::Stop, start_node);
+    if stop.is_none() && cluster.resources[r].stop_unexpected {
+        stop = first_of(cluster, r, Task::Stop, None);
+    }
+    let promote = first_of(cluster, r, Task::Promote, next);
+    let demote = first_of(cluster, r, Task::Demote, next);
+    let rsc = &cluster.resources[r];
+    let (role, next_role) = (rsc.role, rsc.next_role);
+    let failed = rsc.failed;
+    let optional =
+        |cluster: &Cluster, a: Option<ActionId>| a.is_none_or(|a| cluster.actions[a].optional());
+    let runnable = |cluster: &Cluster, a: ActionId| cluster.actions[a].runnable();
+
+    if role == next_role {
+        let migrate = first_of(cluster, r, Task::MigrateFrom, next);
+        if let Some(m) = migrate
+            && current.is_some()
+            && runnable(cluster, m)
+        {
+            item(
+                cluster,
+                "Migrate",
+                r,
+                current,
+                next,
+                start.or(Some(m)),
+                None,
+                widths,
+                out,
+            );
+        } else if cluster.resources[r].reload {
+            item(
+                cluster, "Reload", r, current, next, start, None, widths, out,
+            );
+        } else if optional(cluster, start) {
+            if let (Some(d), Some(p)) = (demote, promote)
+                && !cluster.actions[d].optional()
+                && !cluster.actions[p].optional()
+            {
+                item(
+                    cluster,
+                    "Re-promote",
+                    r,
+                    current,
+                    next,
+                    Some(p),
+                    Some(d),
+                    widths,
+                    out,
+                );
+            }
+        } else if let Some(s) = start
+            && !runnable(cluster, s)
+        {
+            let source = match stop {
+                Some(st) if cluster.actions[st].reason.is_some() => Some(st),
+                _ => Some(s),
+            };
+            item(
+                cluster,
+                "Stop",
+                r,
+                current,
+                None,
+                stop.or(Some(s)),
+                source,
+                widths,
+                out,
+            );
+        } else if moving && current.is_some() {
+            item(
+                cluster,
+                if failed { "Recover" } else { "Move" },
+                r,
+                current,
+                next,
+                stop.or(start),
+                None,
+                widths,
+                out,
+            );
+        } else if failed {
+            item(
+                cluster,
+                "Recover",
+                r,
+                current,
+                None,
+                stop.or(start),
+                None,
+                widths,
+                out,
+            );
+        } else {
+            item(
+                cluster, "Restart", r, current, next, start, None, widths, out,
+            );
+        }
+        return;
+    }
+
+    let start_unrunnable = start.is_some_and(|s| !runnable(cluster, s));
+    if stop.is_some() && (next_role == Role::Stopped || start_unrunnable) {
+        for n in cluster.resources[r].running_on.clone() {
+            let stop_op = first_of(cluster, r, Task::Stop, Some(n));
+            let source = match stop_op {
+                Some(st) if cluster.actions[st].reason.is_some() => Some(st),
+                _ => start,
+            };
+            if let Some(a) = stop_op.or(start) {
+                item(
+                    cluster,
+                    "Stop",
+                    r,
+                    Some(n),
+                    None,
+                    Some(a),
+                    source,
+                    widths,
+                    out,
+                );
+            }
+        }
+    } else if stop.is_some() && failed && cluster.resources[r].stop_needed {
+        item(
+            cluster, "Recover", r, current, next, stop, start, widths, out,
+        );
+    } else if moving {
+        item(cluster, "Move", r, current, next, stop, None, widths, out);
+    } else if cluster.resources[r].reload {
+        item(
+            cluster, "Reload", r, current, next, start, None, widths, out,
+        );
+    } else if stop.is_some_and(|s| !cluster.actions[s].optional()) {
+        item(
+            cluster, "Restart", r, current, next, start, None, widths, out,
+        );
+    } else if role == Role::Promoted {
+        item(
+            cluster, "Demote", r, current, next, demote, None, widths, out,
+        );
+    } else if next_role == Role::Promoted {
+        item(
+            cluster, "Promote", r, current, next, promote, None, widths, out,
+        );
+    } else if role == Role::Stopped && next_role > Role::Stopped {
+        item(cluster, "Start", r, current, next, start, None, widths, out);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn item(
+    cluster: &Cluster,
+    change: &str,
+    r: RscId,
+    origin: Option<NodeId>,
+    destination: Option<NodeId>,
+    action: Option<ActionId>,
+    source: Option<ActionId>,
+    widths: &mut Widths,
+    out: &mut Vec<SummaryLine>,
+) {
+    let Some(action) = action else { return };
+    let rsc = &cluster.resources[r];
+    let source = source.unwrap_or(action);
+    let id = rsc.id.clone();
+    if id.len() > widths.rsc {
+        widths.rsc = id.len() + 2;
+    }
+    let need_role = rsc.role > Role::Started || rsc.next_role > Role::Unpromoted;
+    let same_host = origin.is_some() && origin == destination;
+    let same_role = rsc.role == rsc.next_role;
+    let name = |n: Option<NodeId>| n.map(|n| cluster.nodes[n].name.clone()).unwrap_or_default();
+    let (role, next_role) = (rsc.role.name(), rsc.next_role.name());
+    let details = if need_role && origin.is_none() {
+        format!("{role} -> {next_role} {}", name(destination))
+    } else if origin.is_none() {
+        name(destination)
+    } else if need_role && destination.is_none() {
+        format!("{role} {}", name(origin))
+    } else if destination.is_none() {
+        name(origin)
+    } else if need_role && same_role && same_host {
+        format!("{role} {}", name(origin))
+    } else if same_role && same_host {
+        name(origin)
+    } else if need_role && same_role {
+        format!("{} -> {} {role}", name(origin), name(destination))
+    } else if same_role {
+        format!("{} -> {}", name(origin), name(destination))
+    } else if same_host {
+        format!("{role} -> {next_role} {}", name(origin))
+    } else {
+        format!(
+            "{role} {} -> {next_role} {}",
+            name(origin),
+            name(destination)
+        )
+    };
+    if details.len() > widths.detail {
+        widths.detail = details.len();
+    }
+    let runnable = cluster.actions[action].runnable();
+    let reason_text = cluster.actions[source].reason.clone();
+    let reason = match (&reason_text, runnable) {
+        (Some(r), false) => Some(format!("due to {r} (blocked)")),
+        (Some(r), true) => Some(format!("due to {r}")),
+        (None, false) => Some("blocked".to_string()),
+        (None, true) => None,
+    };
+    let text = format!(
+        "  * {:<8}   {:<rw$}   ( {:>dw$} ){}{}",
+        change,
+        id,
+        details,
+        if reason.is_some() { "  " } else { "" },
+        reason.clone().unwrap_or_default(),
+        rw = widths.rsc,
+        dw = widths.detail
+    );
+    out.push(SummaryLine {
+        change: change.to_string(),
+        subject: id,
+        details,
+        reason: reason_text,
+        blocked: !runnable,
+        text,
+    });
+}
