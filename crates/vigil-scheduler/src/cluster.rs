@@ -175,6 +175,9 @@ pub struct Resource {
     pub id: String,
     /// Id as configured (without the `:N` suffix).
     pub base_id: String,
+    /// The id the status section knows this resource by, when different
+    /// (anonymous clone instances).
+    pub history_name: Option<String>,
     pub variant: Variant,
     pub parent: Option<RscId>,
     pub children: Vec<RscId>,

@@ -391,57 +391,48 @@ pub(crate) fn apply_node_attributes(cluster: &mut Cluster, n: NodeId) {
     }
 }
 
-/// Find (or create, for orphans) the resource an `lrm_resource` entry describes.
+/// Find (or create, for orphans) the resource an `lrm_resource` entry
+/// describes. History of anonymous clones is matched to instances by
+/// node: an instance already active there, else the first inactive one.
 fn locate_resource(cluster: &mut Cluster, n: NodeId, lrm: &LrmResource) -> Option<RscId> {
-    if let Some(r) = cluster.find_rsc(&lrm.id)
-        && cluster.resources[r].is_primitive()
-    {
-        let parent_clone = clone_ancestor(cluster, r);
-        match parent_clone {
-            Some(c)
-                if !cluster.resources[c]
-                    .clone
-                    .as_ref()
-                    .is_some_and(|s| s.unique) =>
-            {
-                // Anonymous clone history written with an instance number:
-                // find any instance free on this node.
-                return find_anonymous_instance(
-                    cluster,
-                    c,
-                    &cluster.resources[r].base_id.clone(),
-                    n,
-                )
-                .or(Some(r));
-            }
-            _ => return Some(r),
+    let exact = cluster
+        .resources
+        .iter()
+        .position(|r| r.id == lrm.id && !r.orphan);
+    let mut rsc = match exact {
+        Some(r) if !cluster.resources[r].is_primitive() => return None,
+        Some(r) => Some(r),
+        None => {
+            // Anonymous clone history without an instance number.
+            let zero = format!("{}:0", lrm.id);
+            cluster
+                .resources
+                .iter()
+                .position(|r| r.id == zero)
+                .filter(|&r| is_anonymous_instance(cluster, r))
         }
-    }
-    // Anonymous clone instances are recorded under the base id (or with any
-    // instance number): pick an instance of the clone that is free on this node.
-    let base = lrm.id.split(':').next().unwrap_or(&lrm.id).to_string();
-    let candidates: Vec<RscId> = (0..cluster.resources.len())
-        .filter(|&r| cluster.resources[r].is_primitive() && cluster.resources[r].base_id == base)
-        .collect();
-    if let Some(&first) = candidates.first()
-        && let Some(c) = clone_ancestor(cluster, first)
+    };
+    if let Some(r) = rsc
+        && let Some(parent) = clone_ancestor(cluster, r)
+        && is_anonymous_instance(cluster, r)
     {
-        let unique = cluster.resources[c]
-            .clone
-            .as_ref()
-            .is_some_and(|s| s.unique);
-        if !unique {
-            if let Some(r) = find_anonymous_instance(cluster, c, &base, n) {
-                return Some(r);
-            }
-            // More active instances than configured: an orphan instance.
-            return Some(create_orphan_instance(cluster, c, &base, lrm));
-        }
+        let base = strip_instance(&lrm.id).to_string();
+        rsc = Some(find_anonymous_clone(cluster, n, parent, &base, lrm));
     }
-    if cluster.find_rsc(&lrm.id).is_none() {
-        return Some(create_orphan(cluster, lrm));
+    if let Some(r) = rsc
+        && cluster.resources[r].id != lrm.id
+    {
+        cluster.resources[r].history_name = Some(lrm.id.clone());
     }
-    cluster.find_rsc(&lrm.id)
+    rsc
+}
+
+/// "rsc:3" → "rsc".
+fn strip_instance(id: &str) -> &str {
+    match id.rfind(':') {
+        Some(i) if id[i + 1..].bytes().all(|b| b.is_ascii_digit()) && i + 1 < id.len() => &id[..i],
+        _ => id,
+    }
 }
 
 fn clone_ancestor(cluster: &Cluster, r: RscId) -> Option<RscId> {
@@ -455,57 +446,66 @@ fn clone_ancestor(cluster: &Cluster, r: RscId) -> Option<RscId> {
     None
 }
 
-/// The primitive named `base` inside the instance of clone `c` that should
-/// take history found on node `n`: an instance already known there, else
-/// the first instance not active anywhere (preferring ones not yet used).
-fn find_anonymous_instance(cluster: &Cluster, c: RscId, base: &str, n: NodeId) -> Option<RscId> {
-    let instances = cluster.resources[c].children.clone();
-    let prim_in = |inst: RscId| -> Option<RscId> {
-        cluster
-            .primitives_under(inst)
-            .into_iter()
-            .find(|&p| cluster.resources[p].base_id == base)
-    };
-    // An instance already active or known on this node (for groups: any member).
-    for &inst in &instances {
-        let prims = cluster.primitives_under(inst);
-        if prims.iter().any(|&p| {
-            cluster.resources[p].running_on.contains(&n)
-                || cluster.resources[p].known_on.contains(&n)
-        }) && let Some(p) = prim_in(inst)
-        {
-            let pr = &cluster.resources[p];
-            if !pr.running_on.contains(&n) && !pr.known_on.contains(&n) {
-                return Some(p);
-            }
-            if pr.running_on.contains(&n) || pr.known_on.contains(&n) {
-                // This member already has history here: only reuse when this
-                // is the same instance (history for one node is unique).
-                continue;
-            }
+/// The primitive configured as `base` inside one instance of a clone.
+fn member_named(cluster: &Cluster, inst: RscId, base: &str) -> Option<RscId> {
+    cluster
+        .primitives_under(inst)
+        .into_iter()
+        .find(|&p| cluster.resources[p].base_id == base)
+}
+
+fn find_anonymous_clone(
+    cluster: &mut Cluster,
+    n: NodeId,
+    clone: RscId,
+    base: &str,
+    lrm: &LrmResource,
+) -> RscId {
+    let mut found: Option<RscId> = None;
+    let mut inactive: Option<RscId> = None;
+    let mut skip_inactive = false;
+    for inst in cluster.resources[clone].children.clone() {
+        if found.is_some() {
+            break;
         }
-    }
-    // Otherwise the first instance with no presence on any node.
-    for &inst in &instances {
-        let prims = cluster.primitives_under(inst);
-        if prims.iter().all(|&p| {
-            cluster.resources[p].running_on.is_empty() && cluster.resources[p].known_on.is_empty()
-        }) && let Some(p) = prim_in(inst)
-        {
-            return Some(p);
-        }
-    }
-    // Then the first instance not active on this node.
-    for &inst in &instances {
-        if let Some(p) = prim_in(inst) {
-            let pr = &cluster.resources[p];
-            if !pr.running_on.contains(&n) && !pr.known_on.contains(&n) && pr.running_on.is_empty()
+        let mut locations = Vec::new();
+        crate::clone::collect_locations(cluster, inst, true, &mut locations);
+        if !locations.is_empty() {
+            if locations[0] == n
+                && let Some(p) = member_named(cluster, inst, base)
             {
-                return Some(p);
+                if !cluster.resources[p].running_on.is_empty() {
+                    // A second history for one node: the rest are orphans.
+                    skip_inactive = true;
+                } else {
+                    found = Some(p);
+                }
             }
+        } else if !skip_inactive && inactive.is_none() && !cluster.resources[inst].blocked {
+            inactive = member_named(cluster, inst, base);
         }
     }
-    None
+    if found.is_none() && !skip_inactive {
+        found = inactive;
+    }
+    if let Some(r) = found {
+        let universal = cluster.resources[clone]
+            .clone
+            .as_ref()
+            .is_some_and(|s| s.max >= cluster.nodes.len());
+        let node = &cluster.nodes[n];
+        if cluster.resources[r].requires < Requires::Fencing
+            && (!node.online || node.unclean)
+            && node.kind != NodeKind::Guest
+            && !universal
+        {
+            found = None;
+        }
+    }
+    match found {
+        Some(r) => r,
+        None => create_orphan_instance(cluster, clone, base, lrm),
+    }
 }
 
 fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {

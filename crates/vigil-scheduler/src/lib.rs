@@ -55,3 +55,37 @@ pub fn schedule(cib: &Cib, now: &DateTime) -> Transition {
     let summary = summary::summarize(&mut cluster);
     Transition { cluster, summary }
 }
+
+/// A listing of every action with its flags and orderings (for debugging).
+pub fn debug_actions(cluster: &Cluster) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (i, a) in cluster.actions.iter().enumerate() {
+        let rsc = a
+            .rsc
+            .map(|r| cluster.resources[r].id.clone())
+            .unwrap_or_else(|| a.key.clone().unwrap_or_default());
+        let node = a
+            .node
+            .map(|n| cluster.nodes[n].name.clone())
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "#{i} {rsc} {}{} on {node} opt={} run={} pseudo={} reason={:?}",
+            a.task.name(),
+            if a.interval_ms > 0 {
+                format!("={}", a.interval_ms)
+            } else {
+                String::new()
+            },
+            a.optional(),
+            a.runnable(),
+            a.pseudo(),
+            a.reason
+        );
+        for e in &a.before {
+            let _ = writeln!(out, "    after #{} flags={:#x}", e.action, e.flags.0);
+        }
+    }
+    out
+}

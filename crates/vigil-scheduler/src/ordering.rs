@@ -619,7 +619,7 @@ pub(crate) fn next_state(cluster: &Cluster, r: RscId) -> Role {
 fn order_first(cluster: &mut Cluster, first: RscId, o: &RscOrdering) {
     let mut firsts = actions_by_task(cluster, first, o.first_task);
     if firsts.is_empty() && Some(first) != o.then_rsc {
-        let state = next_state(cluster, first);
+        let state = crate::clone::state(cluster, first, true);
         if state == Role::Stopped && o.first_task == Task::Stop {
             return;
         }

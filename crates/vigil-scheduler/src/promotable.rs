@@ -70,8 +70,9 @@ fn promotion_score(cluster: &Cluster, r: RscId, n: NodeId, not_set: i64) -> i64 
         Some(s) if s.value() < 0 => return not_set,
         _ => {}
     }
-    let mut value = lookup_promotion_score(cluster, n, &rsc.id);
-    if value.is_none() && anonymous {
+    let name = rsc.history_name.as_deref().unwrap_or(&rsc.id);
+    let mut value = lookup_promotion_score(cluster, n, name);
+    if value.is_none() && anonymous && rsc.base_id != rsc.id {
         value = lookup_promotion_score(cluster, n, &rsc.base_id);
     }
     match value {

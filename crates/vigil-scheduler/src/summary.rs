@@ -34,7 +34,6 @@ pub(crate) fn summarize(cluster: &mut Cluster) -> Vec<SummaryLine> {
         }
         let Some(n) = act.node else { continue };
         let task = match act.task {
-            Task::Shutdown => "Shutdown".to_string(),
             Task::Fence => format!(
                 "Fence ({})",
                 act.meta

@@ -240,6 +240,7 @@ fn blank_resource(id: &str, base_id: &str, variant: Variant) -> Resource {
     Resource {
         id: id.to_string(),
         base_id: base_id.to_string(),
+        history_name: None,
         variant,
         parent: None,
         children: Vec::new(),
@@ -349,6 +350,11 @@ fn add_resource(
     }
     let me = cluster.resources.len();
     cluster.resources.push(rsc);
+    let target = target_role(cluster, me);
+    cluster.resources[me].target_role = target;
+    if let Some(t) = target {
+        cluster.resources[me].next_role = t;
+    }
     match &def.kind {
         ResourceKind::Primitive(_) => {}
         ResourceKind::Group(members) => {
@@ -419,6 +425,28 @@ fn clone_settings(
     }
 }
 
+/// The `target-role` that applies: "Started"/"default" mean no limit, and
+/// promotion-related roles only mean something inside promotable clones
+/// (where "Promoted" is the default behaviour anyway).
+fn target_role(cluster: &Cluster, r: RscId) -> Option<Role> {
+    let value = cluster.resources[r].meta.get("target-role")?;
+    let v = value.trim().to_ascii_lowercase();
+    if v == "started" || v == "default" {
+        return None;
+    }
+    let role = Role::parse(&v)?;
+    if role == Role::Unknown {
+        return None;
+    }
+    if role > Role::Started {
+        let top = cluster.top_of(r);
+        if !cluster.resources[top].is_promotable() || role > Role::Unpromoted {
+            return None;
+        }
+    }
+    Some(role)
+}
+
 /// Interpret the meta-attributes that every resource has.
 fn apply_meta(cluster: &Cluster, rsc: &mut Resource) {
     let opts = &cluster.options;
@@ -440,7 +468,7 @@ fn apply_meta(cluster: &Cluster, rsc: &mut Resource) {
     if rsc.maintenance || opts.maintenance_mode {
         rsc.managed = false;
     }
-    rsc.target_role = get("target-role").and_then(Role::parse);
+    rsc.target_role = None;
     rsc.migration_threshold = get("migration-threshold")
         .and_then(Score::parse)
         .map(|s| s.value())

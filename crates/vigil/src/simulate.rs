@@ -44,6 +44,9 @@ pub fn run(args: Args) -> ExitCode {
     print!("{}", vigil_scheduler::display::status_text(&current));
     println!();
     let t = vigil_scheduler::schedule(&cib, &now);
+    if std::env::var_os("VIGIL_DEBUG_ACTIONS").is_some() {
+        eprint!("{}", vigil_scheduler::debug_actions(&t.cluster));
+    }
     if args.show_scores {
         let mut lines = t.cluster.score_log.clone();
         lines.sort();
