@@ -185,6 +185,8 @@ pub struct Resource {
     pub ops: Vec<OpDef>,
     pub meta: BTreeMap<String, String>,
     pub params: BTreeMap<String, String>,
+    /// The instance attribute blocks (parameters may depend on the node).
+    pub instance_sets: Vec<vigil_cib::nvset::NvSet>,
     pub utilization: BTreeMap<String, i64>,
 
     pub priority: i64,
@@ -679,8 +681,18 @@ pub struct Cluster {
     pub notifications: Vec<(RscId, Task, crate::notify::NotifyOps)>,
     /// Remaining utilization capacity per node.
     pub remaining_capacity: BTreeMap<NodeId, BTreeMap<String, i64>>,
+    /// Each node's history per resource, in status order.
+    pub node_histories: Vec<NodeHistory>,
     /// Bundle replicas per bundle resource.
     pub bundle_replicas: BTreeMap<RscId, Vec<crate::bundle::Replica>>,
+}
+
+/// One resource's history on one node, as the status section records it.
+#[derive(Debug, Clone)]
+pub struct NodeHistory {
+    pub node: NodeId,
+    pub rsc: RscId,
+    pub lrm: vigil_cib::status::LrmResource,
 }
 
 /// An ordering between actions of resources, by task, resolved once

@@ -327,7 +327,7 @@ pub(crate) fn note_recurring(cluster: &mut Cluster, r: RscId, n: NodeId, ops: &[
 }
 
 /// Indexes of the last start and last stop in a node's sorted history.
-fn active_range(ops: &[&LrmOp]) -> (i64, i64) {
+pub(crate) fn active_range(ops: &[&LrmOp]) -> (i64, i64) {
     let mut start = -1i64;
     let mut stop = -1i64;
     let mut implied_monitor_start = -1i64;

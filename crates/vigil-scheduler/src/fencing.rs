@@ -412,6 +412,6 @@ pub(crate) fn unfencing_constraints(cluster: &mut Cluster, r: RscId) {
 }
 
 /// Fence devices whose definition changed unfence again where they ran.
-pub(crate) fn device_changed_unfencing(cluster: &mut Cluster, r: RscId, n: NodeId) {
-    trigger_unfencing(cluster, Some(r), Some(n), "Device definition changed", None);
+pub(crate) fn device_changed_unfencing(cluster: &mut Cluster, r: RscId, n: NodeId, reason: &str) {
+    trigger_unfencing(cluster, Some(r), Some(n), reason, None);
 }

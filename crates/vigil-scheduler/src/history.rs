@@ -572,15 +572,14 @@ fn unpack_lrm_resource(
     failed_ops: &mut Vec<FailedOp>,
 ) {
     if lrm.ops.is_empty() {
-        // Nothing known; still make sure an orphan is not created.
-        if let Some(r) = cluster.find_rsc(&lrm.id) {
-            let _ = r;
-        }
+        // Nothing is known about it there.
         return;
     }
-    let Some(r) = locate_resource(cluster, n, lrm) else {
-        return;
+    let r = match locate_resource(cluster, n, lrm) {
+        Some(r) => r,
+        None => create_orphan(cluster, lrm),
     };
+    cluster.node_histories.push(NodeHistory { node: n, rsc: r, lrm: lrm.clone() });
     if cluster.resources[r].orphan && !cluster.options.stop_orphan_resources {
         cluster.resources[r].managed = false;
     }

@@ -11,6 +11,7 @@ mod bundle;
 mod clone;
 pub mod cluster;
 mod constraints;
+mod digest;
 pub mod display;
 mod failures;
 mod fencing;

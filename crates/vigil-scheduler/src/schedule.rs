@@ -45,6 +45,7 @@ pub fn unpack(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
         promotion_ordered: Vec::new(),
         notifications: Vec::new(),
         remaining_capacity: Default::default(),
+        node_histories: Vec::new(),
         bundle_replicas: Default::default(),
     };
     crate::unpack::resources(&mut cluster, cib);
@@ -67,6 +68,7 @@ pub fn schedule_cluster(cluster: &mut Cluster, cib: &Cib) {
     crate::tickets::apply_tickets(cluster);
     crate::placement::apply_node_criteria(cluster);
     crate::ordering::create_internal_constraints(cluster);
+    crate::digest::check_config_changes(cluster);
     crate::utilization::init_capacity(cluster);
     crate::placement::assign_all(cluster);
     if cluster.options.enable_startup_probes {

@@ -248,6 +248,7 @@ fn blank_resource(id: &str, base_id: &str, variant: Variant) -> Resource {
         ops: Vec::new(),
         meta: BTreeMap::new(),
         params: BTreeMap::new(),
+        instance_sets: Vec::new(),
         utilization: BTreeMap::new(),
         priority: 0,
         stickiness: Score::ZERO,
@@ -332,6 +333,7 @@ fn add_resource(
         ..Default::default()
     };
     rsc.params = evaluate_sets(&def.instance, &ctx, None);
+    rsc.instance_sets = def.instance.clone();
     rsc.utilization = utilization_values(&evaluate_sets(&def.utilization, &ctx, None));
     if rsc.agent.as_ref().is_some_and(|a| a.class == "stonith") {
         cluster.has_stonith_resource = true;

@@ -1,0 +1,231 @@
+//! Operation digests: detecting that a resource's definition changed since
+//! an operation ran, so it is restarted (or reloaded, or its monitor
+//! rescheduled).
+//!
+//! Each history entry records `op-digest`: the MD5 of the parameters the
+//! operation ran with, as an XML element `<parameters name="value" .../>`
+//! with attributes sorted by name (recurring operations also carry
+//! `CRM_meta_timeout`), serialized like the CIB digest (a leading space
+//! and a trailing newline). `op-restart-digest` covers only the parameters
+//! listed in `op-force-restart` (those that need a restart rather than a
+//! reload).
+
+use std::collections::BTreeMap;
+
+use vigil_cib::nvset::evaluate_sets;
+use vigil_cib::rule::RuleContext;
+use vigil_cib::status::LrmOp;
+use vigil_cib::time::parse_msec;
+use vigil_xml::Element;
+
+use crate::actions::{custom_action, set_reason, stop_action};
+use crate::cluster::*;
+
+/// The outcome of comparing a recorded digest with the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DigestResult {
+    Match,
+    /// Parameters that need a restart changed.
+    Restart,
+    /// Some parameters changed (a reload may do).
+    All,
+    /// No digest was recorded.
+    Unknown,
+}
+
+/// A resource's parameters as evaluated for a node.
+pub(crate) fn params_on(cluster: &Cluster, r: RscId, n: NodeId) -> BTreeMap<String, String> {
+    let rsc = &cluster.resources[r];
+    let ctx = RuleContext { now: Some(&cluster.now), node_attrs: Some(&cluster.nodes[n].attrs), ..Default::default() };
+    let mut params = evaluate_sets(&rsc.instance_sets, &ctx, None);
+    if rsc.instance_sets.is_empty() {
+        params = rsc.params.clone();
+    }
+    params
+}
+
+fn md5_of_parameters(params: &BTreeMap<String, String>) -> String {
+    let mut e = Element::new("parameters");
+    for (k, v) in params {
+        e.attrs.push((k.clone(), v.clone()));
+    }
+    e.digest()
+}
+
+/// The configured timeout of an operation, in milliseconds.
+pub(crate) fn op_timeout_ms(cluster: &Cluster, r: RscId, task: &str, interval_ms: u64) -> u64 {
+    let settings = crate::failures::op_settings(cluster, r, task, interval_ms);
+    settings.get("timeout").and_then(|t| parse_msec(t)).unwrap_or(20_000)
+}
+
+struct Digests {
+    all: String,
+    restart: Option<String>,
+    has_extras: bool,
+}
+
+fn compute(cluster: &Cluster, r: RscId, n: NodeId, task: &str, interval_ms: u64, op: &LrmOp) -> Digests {
+    let mut params = params_on(cluster, r, n);
+    let mut has_extras = false;
+    if let Some(def) = crate::failures::find_op_def(&cluster.resources[r], task, interval_ms) {
+        let ctx = RuleContext { now: Some(&cluster.now), node_attrs: Some(&cluster.nodes[n].attrs), ..Default::default() };
+        let extras = evaluate_sets(&def.instance, &ctx, None);
+        has_extras = !extras.is_empty();
+        for (k, v) in extras {
+            params.insert(k, v);
+        }
+    }
+    if interval_ms > 0 {
+        params.insert("CRM_meta_timeout".into(), op_timeout_ms(cluster, r, task, interval_ms).to_string());
+    }
+    params.retain(|k, _| !matches!(k.as_str(), "id" | "crm_feature_set" | "op-digest" | "pcmk_external_ip"));
+    let all = md5_of_parameters(&params);
+    let restart = op.attr("op-restart-digest").map(|_| {
+        let mut restart_params = params.clone();
+        if let Some(list) = op.attr("op-force-restart") {
+            let names: Vec<&str> = list.split_whitespace().collect();
+            restart_params.retain(|k, _| names.contains(&k.as_str()));
+        }
+        md5_of_parameters(&restart_params)
+    });
+    Digests { all, restart, has_extras }
+}
+
+fn compare(cluster: &Cluster, r: RscId, n: NodeId, task: &str, interval_ms: u64, op: &LrmOp) -> DigestResult {
+    let d = compute(cluster, r, n, task, interval_ms, op);
+    if let (Some(recorded), Some(calc)) = (op.attr("op-restart-digest"), &d.restart)
+        && recorded != calc
+    {
+        return DigestResult::Restart;
+    }
+    match op.attr("op-digest") {
+        None => DigestResult::Unknown,
+        Some(recorded) if recorded != d.all => {
+            if interval_ms == 0 && d.has_extras {
+                DigestResult::Restart
+            } else {
+                DigestResult::All
+            }
+        }
+        Some(_) => DigestResult::Match,
+    }
+}
+
+/// Compare every active resource's history with its current definition
+/// and schedule what a change requires.
+pub(crate) fn check_config_changes(cluster: &mut Cluster) {
+    for n in 0..cluster.nodes.len() {
+        let node = &cluster.nodes[n];
+        if !(node.maintenance || node.can_run) {
+            continue;
+        }
+        let histories: Vec<NodeHistory> = cluster.node_histories.iter().filter(|h| h.node == n).cloned().collect();
+        for h in histories {
+            check_history(cluster, h.rsc, n, &h.lrm);
+        }
+    }
+}
+
+fn check_history(cluster: &mut Cluster, r: RscId, n: NodeId, lrm: &vigil_cib::status::LrmResource) {
+    if !cluster.resources[r].is_primitive() || cluster.resources[r].orphan {
+        return;
+    }
+    if !cluster.resources[r].running_on.contains(&n) {
+        return;
+    }
+    agent_changed(cluster, r, n, lrm);
+    let mut ops: Vec<&LrmOp> = lrm.ops.iter().collect();
+    ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+    let (start_index, stop_index) = crate::failures::active_range(&ops);
+    for (i, op) in ops.iter().enumerate() {
+        let i = i as i64;
+        if start_index < stop_index || i < start_index {
+            continue;
+        }
+        let task = op.operation.as_str();
+        let interval = op.interval_ms;
+        let maintenance = cluster.resources[r].maintenance || cluster.nodes[n].maintenance;
+        if interval > 0 && maintenance {
+            cancel_op(cluster, r, n, op);
+            continue;
+        }
+        if interval > 0 || matches!(task, "monitor" | "start" | "promote" | "migrate_from") {
+            check_action_definition(cluster, r, n, op);
+        }
+    }
+}
+
+/// A recurring operation that should no longer run is cancelled.
+fn cancel_op(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
+    let a = crate::actions::new_action(cluster, Some(r), Task::Cancel, op.interval_ms, Some(n), false);
+    cluster.actions[a].task_name = Some(op.operation.clone());
+}
+
+fn check_action_definition(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
+    let mut task = op.operation.clone();
+    let interval = op.interval_ms;
+    if interval > 0 {
+        let defined = cluster.resources[r].ops.iter().any(|o| o.name == task && o.interval_ms == interval);
+        if !defined {
+            if cluster.options.stop_orphan_actions {
+                cancel_op(cluster, r, n, op);
+            }
+            return;
+        }
+    }
+    if interval == 0 && matches!(task.as_str(), "monitor" | "migrate_from" | "promote") {
+        task = "start".to_string();
+    }
+    let Some(t) = Task::parse(&task) else { return };
+    match compare(cluster, r, n, &task, interval, op) {
+        DigestResult::Match => {}
+        DigestResult::Restart => {
+            let a = custom_action(cluster, r, t, interval, None, false);
+            set_reason(cluster, a, "resource definition change", true);
+            crate::fencing::device_changed_unfencing(cluster, r, n, "Device parameters changed");
+        }
+        DigestResult::All | DigestResult::Unknown => {
+            crate::fencing::device_changed_unfencing(cluster, r, n, "Device parameters changed (reload)");
+            if interval > 0 {
+                let a = custom_action(cluster, r, t, interval, Some(n), true);
+                cluster.actions[a].flags.set(ActionFlags::RESCHEDULE);
+            } else if op.attr("op-restart-digest").is_some() {
+                reload(cluster, r, n);
+            } else {
+                let a = custom_action(cluster, r, t, interval, None, false);
+                set_reason(cluster, a, "resource definition change", true);
+            }
+        }
+    }
+}
+
+/// Reload the agent instead of restarting (parameters changed that the
+/// agent can take without a restart).
+fn reload(cluster: &mut Cluster, r: RscId, n: NodeId) {
+    let rsc = &cluster.resources[r];
+    if !rsc.managed || rsc.failed {
+        return;
+    }
+    if rsc.start_pending {
+        stop_action(cluster, r, Some(n), false);
+        return;
+    }
+    cluster.resources[r].reload = true;
+    let a = custom_action(cluster, r, Task::Reload, 0, Some(n), false);
+    set_reason(cluster, a, "resource definition change", false);
+    let flags = OrderFlags::OPTIONAL | OrderFlags::THEN_CANCELS_FIRST;
+    crate::ordering::order_action_then_rsc(cluster, a, r, Task::Stop, flags);
+    crate::ordering::order_action_then_rsc(cluster, a, r, Task::Demote, flags);
+}
+
+/// The agent (class, provider, type) changed: restart the resource.
+fn agent_changed(cluster: &mut Cluster, r: RscId, n: NodeId, lrm: &vigil_cib::status::LrmResource) -> bool {
+    let Some(agent) = cluster.resources[r].agent.clone() else { return false };
+    let changed = agent.class != lrm.class || agent.provider != lrm.provider || agent.kind != lrm.agent;
+    if changed {
+        crate::fencing::device_changed_unfencing(cluster, r, n, "Device definition changed");
+        stop_action(cluster, r, Some(n), false);
+        cluster.resources[r].start_pending = true;
+    }
+    changed
+}
