@@ -681,6 +681,9 @@ pub struct Cluster {
     pub notifications: Vec<(RscId, Task, crate::notify::NotifyOps)>,
     /// Remaining utilization capacity per node.
     pub remaining_capacity: BTreeMap<NodeId, BTreeMap<String, i64>>,
+    /// Inputs may have private parameters masked (as crm_simulate assumes):
+    /// changes to them alone do not count as definition changes.
+    pub sanitized: bool,
     /// Each node's history per resource, in status order.
     pub node_histories: Vec<NodeHistory>,
     /// Bundle replicas per bundle resource.

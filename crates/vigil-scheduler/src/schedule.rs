@@ -45,6 +45,7 @@ pub fn unpack(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
         promotion_ordered: Vec::new(),
         notifications: Vec::new(),
         remaining_capacity: Default::default(),
+        sanitized: true,
         node_histories: Vec::new(),
         bundle_replicas: Default::default(),
     };
