@@ -680,8 +680,8 @@ impl MergeFlags {
 const UNUSABLE: Score = Score::NEG_INFINITY;
 
 /// Fold `r`'s node preferences (scaled by `factor`) into `nodes`, then
-/// recursively those of resources colocated with it. `source` names the
-/// resource being placed (for loop detection in logs).
+/// recursively those of resources colocated with it. A group contributes
+/// through its first member plus the resources colocated with the group.
 pub(crate) fn merge_weights(
     cluster: &mut Cluster,
     r: RscId,
@@ -694,51 +694,47 @@ pub(crate) fn merge_weights(
     if cluster.merging.contains(&r) {
         return nodes.unwrap_or_default();
     }
+    let first_member = cluster.resources[r].children.first().copied();
+    if cluster.resources[r].variant == Variant::Group
+        && let Some(first) = first_member
+    {
+        cluster.merging.push(r);
+        let mut work = merge_weights(cluster, first, source, nodes, attr, factor, flags);
+        for ci in cluster.resources[r].coloc_as_primary.clone() {
+            let c = cluster.colocations[ci].clone();
+            if c.score == Score::ZERO {
+                continue;
+            }
+            let f = c.score.value() as f64 / INFINITY as f64;
+            work = merge_weights_as_primitive(cluster, c.dependent, source, Some(work), &c.node_attribute, f, flags);
+        }
+        cluster.merging.retain(|&x| x != r);
+        return work;
+    }
+    merge_weights_as_primitive(cluster, r, source, nodes, attr, factor, flags)
+}
+
+fn merge_weights_as_primitive(
+    cluster: &mut Cluster,
+    r: RscId,
+    source: &str,
+    nodes: Option<NodeScores>,
+    attr: &str,
+    factor: f64,
+    flags: MergeFlags,
+) -> NodeScores {
+    if cluster.merging.contains(&r) {
+        return nodes.unwrap_or_default();
+    }
     cluster.merging.push(r);
-    let is_group =
-        cluster.resources[r].variant == Variant::Group && !cluster.resources[r].children.is_empty();
-    let last_member = cluster.resources[r].children.last().copied();
     let mut flags = flags;
     let mut unusable: Vec<NodeId> = Vec::new();
     let mut work = if flags.init {
         flags.init = false;
-        if is_group {
-            let last = last_member.unwrap_or(r);
-            cluster.merging.retain(|&x| x != r);
-            let w = merge_weights(
-                cluster,
-                last,
-                source,
-                None,
-                attr,
-                factor,
-                MergeFlags {
-                    init: true,
-                    ..flags
-                },
-            );
-            cluster.merging.push(r);
-            w
-        } else {
-            cluster.resources[r].allowed.clone()
-        }
-    } else if is_group {
-        let last = last_member.unwrap_or(r);
-        cluster.merging.retain(|&x| x != r);
-        let w = merge_weights(cluster, last, source, nodes.clone(), attr, factor, flags);
-        cluster.merging.push(r);
-        w
+        cluster.resources[r].allowed.clone()
     } else {
         let mut w = nodes.clone().unwrap_or_default();
-        add_scores_matching_attr(
-            cluster,
-            &mut w,
-            r,
-            attr,
-            factor,
-            flags.positive,
-            &mut unusable,
-        );
+        add_scores_matching_attr(cluster, &mut w, r, attr, factor, flags.positive, &mut unusable);
         w
     };
 
@@ -746,10 +742,6 @@ pub(crate) fn merge_weights(
         let mult = if factor < 0.0 { -1 } else { 1 };
         let list: Vec<usize> = if flags.forward {
             cluster.resources[r].coloc_as_dependent.clone()
-        } else if is_group {
-            last_member
-                .map(|l| cluster.resources[l].coloc_as_primary.clone())
-                .unwrap_or_default()
         } else {
             cluster.resources[r].coloc_as_primary.clone()
         };
@@ -764,18 +756,7 @@ pub(crate) fn merge_weights(
                 c.dependent
             };
             let f = (mult * c.score.value()) as f64 / INFINITY as f64;
-            work = merge_weights(
-                cluster,
-                other,
-                source,
-                Some(work),
-                &c.node_attribute,
-                f,
-                MergeFlags {
-                    rollback: true,
-                    ..flags
-                },
-            );
+            work = merge_weights(cluster, other, source, Some(work), &c.node_attribute, f, MergeFlags { rollback: true, ..flags });
         }
     } else if flags.rollback {
         cluster.merging.retain(|&x| x != r);
