@@ -299,7 +299,7 @@ fn coloc_cmp(cluster: &Cluster, a: RscId, b: RscId) -> std::cmp::Ordering {
         .then_with(|| ra.id.cmp(&rb.id))
 }
 
-fn insert_sorted(cluster: &mut Cluster, r: RscId, idx: usize, as_dependent: bool) {
+pub(crate) fn insert_sorted(cluster: &mut Cluster, r: RscId, idx: usize, as_dependent: bool) {
     let other_of = |c: &Colocation| if as_dependent { c.primary } else { c.dependent };
     let other = other_of(&cluster.colocations[idx]);
     let list = if as_dependent {

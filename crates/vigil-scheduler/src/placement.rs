@@ -344,10 +344,13 @@ fn assign_group(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> Opti
     cluster.resources[r].assigning = true;
     cluster.resources[r].role = cluster.resources[first].role;
     // The group's own colocations are carried by its first and last members.
-    let as_dep = std::mem::take(&mut cluster.resources[r].coloc_as_dependent);
-    cluster.resources[first].coloc_as_dependent.extend(as_dep);
-    let as_pri = std::mem::take(&mut cluster.resources[r].coloc_as_primary);
-    cluster.resources[last].coloc_as_primary.extend(as_pri);
+    // (Merged into the members' lists in processing order.)
+    for ci in std::mem::take(&mut cluster.resources[r].coloc_as_dependent) {
+        crate::constraints::insert_sorted(cluster, first, ci, true);
+    }
+    for ci in std::mem::take(&mut cluster.resources[r].coloc_as_primary) {
+        crate::constraints::insert_sorted(cluster, last, ci, false);
+    }
     log_scores(cluster, r, "pcmk__group_assign");
 
     let mut group_node = None;
