@@ -345,8 +345,23 @@ fn assign_group(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> Opti
     cluster.resources[r].role = cluster.resources[first].role;
     // The group's own colocations are carried by its first and last members.
     // (Merged into the members' lists in processing order.)
-    for ci in std::mem::take(&mut cluster.resources[r].coloc_as_dependent) {
+    let group_cons = std::mem::take(&mut cluster.resources[r].coloc_as_dependent);
+    for &ci in &group_cons {
         crate::constraints::insert_sorted(cluster, first, ci, true);
+    }
+    // Once a member is unmanaged (and stays where it is), the internal
+    // colocations no longer carry the group's mandatory colocations to
+    // later members, so they get them directly.
+    let mut any_unmanaged = !cluster.resources[first].managed;
+    for &m in &children[1..] {
+        if any_unmanaged {
+            for &ci in &group_cons {
+                if cluster.colocations[ci].score.is_pos_infinity() {
+                    crate::constraints::insert_sorted(cluster, m, ci, true);
+                }
+            }
+        }
+        any_unmanaged |= !cluster.resources[m].managed;
     }
     for ci in std::mem::take(&mut cluster.resources[r].coloc_as_primary) {
         crate::constraints::insert_sorted(cluster, last, ci, false);
