@@ -37,7 +37,15 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(64);
             }
         },
-        None => DateTime::now(),
+        // Replaying a saved input: use the time it was recorded.
+        None => match cib.attr("execution-date").and_then(|v| v.trim().parse::<i64>().ok()) {
+            Some(secs) => {
+                let d = DateTime::from_epoch(secs);
+                println!("Using the original execution date of: {d}");
+                d
+            }
+            None => DateTime::now(),
+        },
     };
     let (current, _) = vigil_scheduler::current_state(&cib, &now);
     println!("Current cluster status:");
