@@ -429,38 +429,37 @@ fn unpack_colocation_sets(cluster: &mut Cluster, cib: &Cib, c: &config::Colocati
             .unwrap_or(score);
         let role = parse_role(set.role.as_deref());
         let members = set_members(cluster, cib, set);
-        if set_score.is_neg_infinity() || set_score.value() < 0 {
-            // Every member against every other member.
-            for (i, &a) in members.iter().enumerate() {
-                for &b in &members[i + 1..] {
-                    let influence = influence_of(cluster, a, c.influence.as_deref());
-                    add_colocation(
-                        cluster,
-                        &set.id,
-                        c.node_attribute.as_deref(),
-                        set_score,
-                        a,
-                        b,
-                        role,
-                        role,
-                        influence,
-                    );
-                }
-            }
-        } else if set_sequential(set) {
+        let listed = set
+            .ordering
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case("listed"));
+        if set_score == Score::ZERO || !set_sequential(set) {
+            // No colocations within the set.
+        } else if set_score.value() > 0 && !listed {
+            // Each member with the one before it.
             for w in members.windows(2) {
                 let influence = influence_of(cluster, w[1], c.influence.as_deref());
                 add_colocation(
-                    cluster,
-                    &set.id,
-                    c.node_attribute.as_deref(),
-                    set_score,
-                    w[1],
-                    w[0],
-                    role,
-                    role,
-                    influence,
+                    cluster, &set.id, None, set_score, w[1], w[0], role, role, influence,
                 );
+            }
+        } else if set_score.value() > 0 {
+            // ordering="listed": each member with the one after it.
+            for w in members.windows(2) {
+                let influence = influence_of(cluster, w[0], c.influence.as_deref());
+                add_colocation(
+                    cluster, &set.id, None, set_score, w[0], w[1], role, role, influence,
+                );
+            }
+        } else {
+            // Each member against every member before it.
+            for (i, &a) in members.iter().enumerate() {
+                let influence = influence_of(cluster, a, c.influence.as_deref());
+                for &b in &members[..i] {
+                    add_colocation(
+                        cluster, &set.id, None, set_score, a, b, role, role, influence,
+                    );
+                }
             }
         }
         if let Some(prev) = last {
@@ -470,7 +469,8 @@ fn unpack_colocation_sets(cluster: &mut Cluster, cib: &Cib, c: &config::Colocati
     }
 }
 
-/// Colocate one set with the next: the earlier set depends on the later one.
+/// Colocate one set with the next: the earlier set's first member (or all
+/// members) with the later set's last member (or all members).
 fn colocate_sets(
     cluster: &mut Cluster,
     cib: &Cib,
@@ -479,45 +479,35 @@ fn colocate_sets(
     set2: &ResourceSet,
     score: Score,
 ) {
+    if score == Score::ZERO {
+        return;
+    }
     let m1 = set_members(cluster, cib, set1);
     let m2 = set_members(cluster, cib, set2);
     let role1 = parse_role(set1.role.as_deref());
     let role2 = parse_role(set2.role.as_deref());
     let r1 = if set_sequential(set1) {
-        m1.last().copied()
+        m1.first().copied()
     } else {
         None
     };
     let r2 = if set_sequential(set2) {
-        m2.first().copied()
+        m2.last().copied()
     } else {
         None
     };
-    let node_attr = c.node_attribute.as_deref();
-    match (r1, r2) {
-        (Some(a), Some(b)) => {
-            let inf = influence_of(cluster, a, c.influence.as_deref());
-            add_colocation(cluster, &c.id, node_attr, score, a, b, role1, role2, inf);
-        }
-        (Some(a), None) => {
-            for &b in &m2 {
-                let inf = influence_of(cluster, a, c.influence.as_deref());
-                add_colocation(cluster, &c.id, node_attr, score, a, b, role1, role2, inf);
-            }
-        }
-        (None, Some(b)) => {
-            for &a in &m1 {
-                let inf = influence_of(cluster, a, c.influence.as_deref());
-                add_colocation(cluster, &c.id, node_attr, score, a, b, role1, role2, inf);
-            }
-        }
-        (None, None) => {
-            for &a in &m1 {
-                for &b in &m2 {
-                    let inf = influence_of(cluster, a, c.influence.as_deref());
-                    add_colocation(cluster, &c.id, node_attr, score, a, b, role1, role2, inf);
-                }
-            }
+    let firsts: Vec<RscId> = match r1 {
+        Some(a) => vec![a],
+        None => m1,
+    };
+    let lasts: Vec<RscId> = match r2 {
+        Some(b) => vec![b],
+        None => m2,
+    };
+    for &a in &firsts {
+        let inf = influence_of(cluster, a, c.influence.as_deref());
+        for &b in &lasts {
+            add_colocation(cluster, &c.id, None, score, a, b, role1, role2, inf);
         }
     }
 }
@@ -642,10 +632,30 @@ fn unpack_order(cluster: &mut Cluster, cib: &Cib, o: &config::Order) {
                 Symmetry::Asymmetric
             };
             let flags = flags_for_kind(kind, first_task, symmetry);
-            if !require_all && cluster.resources[f].variant == Variant::Clone {
-                // "then" needs only one instance of the clone.
-                crate::ordering::one_or_more_clone_order(
-                    cluster, &o.id, f, first_task, t, then_task, flags,
+            // With require-all=false (or clone-min), "then" needs only some
+            // instances of a clone "first".
+            let mut min_required = 0;
+            if cluster.resources[f].variant == Variant::Clone {
+                if !require_all {
+                    min_required = 1;
+                } else if let Some(m) = cluster.resources[f]
+                    .meta
+                    .get("clone-min")
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                {
+                    min_required = m;
+                }
+            }
+            if min_required > 0 {
+                crate::ordering::clone_min_order(
+                    cluster,
+                    &o.id,
+                    f,
+                    first_task,
+                    t,
+                    then_task,
+                    flags,
+                    min_required,
                 );
             } else {
                 order_rsc(cluster, &o.id, f, first_task, t, then_task, flags);

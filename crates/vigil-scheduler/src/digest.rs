@@ -36,7 +36,11 @@ enum DigestResult {
 /// A resource's parameters as evaluated for a node.
 pub(crate) fn params_on(cluster: &Cluster, r: RscId, n: NodeId) -> BTreeMap<String, String> {
     let rsc = &cluster.resources[r];
-    let ctx = RuleContext { now: Some(&cluster.now), node_attrs: Some(&cluster.nodes[n].attrs), ..Default::default() };
+    let ctx = RuleContext {
+        now: Some(&cluster.now),
+        node_attrs: Some(&cluster.nodes[n].attrs),
+        ..Default::default()
+    };
     let mut params = evaluate_sets(&rsc.instance_sets, &ctx, None);
     if rsc.instance_sets.is_empty() {
         params = rsc.params.clone();
@@ -55,7 +59,10 @@ fn md5_of_parameters(params: &BTreeMap<String, String>) -> String {
 /// The configured timeout of an operation, in milliseconds.
 pub(crate) fn op_timeout_ms(cluster: &Cluster, r: RscId, task: &str, interval_ms: u64) -> u64 {
     let settings = crate::failures::op_settings(cluster, r, task, interval_ms);
-    settings.get("timeout").and_then(|t| parse_msec(t)).unwrap_or(20_000)
+    settings
+        .get("timeout")
+        .and_then(|t| parse_msec(t))
+        .unwrap_or(20_000)
 }
 
 struct Digests {
@@ -71,7 +78,9 @@ fn is_fence_param(name: &str) -> bool {
     if matches!(name, "provides" | "stonith-timeout") {
         return true;
     }
-    let Some(rest) = name.strip_prefix("pcmk_") else { return false };
+    let Some(rest) = name.strip_prefix("pcmk_") else {
+        return false;
+    };
     if matches!(
         name,
         "pcmk_action_limit"
@@ -90,11 +99,22 @@ fn is_fence_param(name: &str) -> bool {
     }
 }
 
-fn compute(cluster: &Cluster, r: RscId, n: NodeId, task: &str, interval_ms: u64, op: &LrmOp) -> Digests {
+fn compute(
+    cluster: &Cluster,
+    r: RscId,
+    n: NodeId,
+    task: &str,
+    interval_ms: u64,
+    op: &LrmOp,
+) -> Digests {
     let mut params = params_on(cluster, r, n);
     let mut has_extras = false;
     if let Some(def) = crate::failures::find_op_def(&cluster.resources[r], task, interval_ms) {
-        let ctx = RuleContext { now: Some(&cluster.now), node_attrs: Some(&cluster.nodes[n].attrs), ..Default::default() };
+        let ctx = RuleContext {
+            now: Some(&cluster.now),
+            node_attrs: Some(&cluster.nodes[n].attrs),
+            ..Default::default()
+        };
         let extras = evaluate_sets(&def.instance, &ctx, None);
         has_extras = !extras.is_empty();
         for (k, v) in extras {
@@ -102,9 +122,17 @@ fn compute(cluster: &Cluster, r: RscId, n: NodeId, task: &str, interval_ms: u64,
         }
     }
     if interval_ms > 0 {
-        params.insert("CRM_meta_timeout".into(), op_timeout_ms(cluster, r, task, interval_ms).to_string());
+        params.insert(
+            "CRM_meta_timeout".into(),
+            op_timeout_ms(cluster, r, task, interval_ms).to_string(),
+        );
     }
-    params.retain(|k, _| !matches!(k.as_str(), "id" | "crm_feature_set" | "op-digest" | "pcmk_external_ip"));
+    params.retain(|k, _| {
+        !matches!(
+            k.as_str(),
+            "id" | "crm_feature_set" | "op-digest" | "pcmk_external_ip"
+        )
+    });
     let all = md5_of_parameters(&params);
     let restart = op.attr("op-restart-digest").map(|_| {
         let mut restart_params = params.clone();
@@ -117,9 +145,16 @@ fn compute(cluster: &Cluster, r: RscId, n: NodeId, task: &str, interval_ms: u64,
     // The "secure" digest leaves out private parameters (passwords), so
     // that a CIB with masked passwords does not look changed.
     let old_version =
-        vigil_cib::rule::compare_versions(op.attr("crm_feature_set").unwrap_or("0"), "3.16.0") == std::cmp::Ordering::Less;
-    let secure_list: Vec<&str> = op.attr("op-secure-params").map(|l| l.split_whitespace().collect()).unwrap_or_default();
-    let is_fence = cluster.resources[r].agent.as_ref().is_some_and(|a| a.class == "stonith");
+        vigil_cib::rule::compare_versions(op.attr("crm_feature_set").unwrap_or("0"), "3.16.0")
+            == std::cmp::Ordering::Less;
+    let secure_list: Vec<&str> = op
+        .attr("op-secure-params")
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    let is_fence = cluster.resources[r]
+        .agent
+        .as_ref()
+        .is_some_and(|a| a.class == "stonith");
     let mut secure_params = params.clone();
     secure_params.retain(|k, _| {
         !secure_list.contains(&k.as_str())
@@ -127,10 +162,22 @@ fn compute(cluster: &Cluster, r: RscId, n: NodeId, task: &str, interval_ms: u64,
             && !(old_version && k == "CRM_meta_timeout")
     });
     let secure = md5_of_parameters(&secure_params);
-    Digests { all, restart, secure, has_extras }
+    Digests {
+        all,
+        restart,
+        secure,
+        has_extras,
+    }
 }
 
-fn compare(cluster: &Cluster, r: RscId, n: NodeId, task: &str, interval_ms: u64, op: &LrmOp) -> DigestResult {
+fn compare(
+    cluster: &Cluster,
+    r: RscId,
+    n: NodeId,
+    task: &str,
+    interval_ms: u64,
+    op: &LrmOp,
+) -> DigestResult {
     let d = compute(cluster, r, n, task, interval_ms, op);
     let result = compare_digests(&d, interval_ms, op);
     // With sanitized inputs (masked passwords), a change only in private
@@ -171,7 +218,12 @@ pub(crate) fn check_config_changes(cluster: &mut Cluster) {
         if !(node.maintenance || node.can_run) {
             continue;
         }
-        let histories: Vec<NodeHistory> = cluster.node_histories.iter().filter(|h| h.node == n).cloned().collect();
+        let histories: Vec<NodeHistory> = cluster
+            .node_histories
+            .iter()
+            .filter(|h| h.node == n)
+            .cloned()
+            .collect();
         for h in histories {
             check_history(cluster, h.rsc, n, &h.lrm);
         }
@@ -209,7 +261,14 @@ fn check_history(cluster: &mut Cluster, r: RscId, n: NodeId, lrm: &vigil_cib::st
 
 /// A recurring operation that should no longer run is cancelled.
 fn cancel_op(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
-    let a = crate::actions::new_action(cluster, Some(r), Task::Cancel, op.interval_ms, Some(n), false);
+    let a = crate::actions::new_action(
+        cluster,
+        Some(r),
+        Task::Cancel,
+        op.interval_ms,
+        Some(n),
+        false,
+    );
     cluster.actions[a].task_name = Some(op.operation.clone());
 }
 
@@ -217,7 +276,10 @@ fn check_action_definition(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmO
     let mut task = op.operation.clone();
     let interval = op.interval_ms;
     if interval > 0 {
-        let defined = cluster.resources[r].ops.iter().any(|o| o.name == task && o.interval_ms == interval);
+        let defined = cluster.resources[r]
+            .ops
+            .iter()
+            .any(|o| o.name == task && o.interval_ms == interval);
         if !defined {
             if cluster.options.stop_orphan_actions {
                 cancel_op(cluster, r, n, op);
@@ -237,7 +299,12 @@ fn check_action_definition(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmO
             crate::fencing::device_changed_unfencing(cluster, r, n, "Device parameters changed");
         }
         DigestResult::All | DigestResult::Unknown => {
-            crate::fencing::device_changed_unfencing(cluster, r, n, "Device parameters changed (reload)");
+            crate::fencing::device_changed_unfencing(
+                cluster,
+                r,
+                n,
+                "Device parameters changed (reload)",
+            );
             if interval > 0 {
                 let a = custom_action(cluster, r, t, interval, Some(n), true);
                 cluster.actions[a].flags.set(ActionFlags::RESCHEDULE);
@@ -271,9 +338,17 @@ fn reload(cluster: &mut Cluster, r: RscId, n: NodeId) {
 }
 
 /// The agent (class, provider, type) changed: restart the resource.
-fn agent_changed(cluster: &mut Cluster, r: RscId, n: NodeId, lrm: &vigil_cib::status::LrmResource) -> bool {
-    let Some(agent) = cluster.resources[r].agent.clone() else { return false };
-    let changed = agent.class != lrm.class || agent.provider != lrm.provider || agent.kind != lrm.agent;
+fn agent_changed(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    lrm: &vigil_cib::status::LrmResource,
+) -> bool {
+    let Some(agent) = cluster.resources[r].agent.clone() else {
+        return false;
+    };
+    let changed =
+        agent.class != lrm.class || agent.provider != lrm.provider || agent.kind != lrm.agent;
     if changed {
         crate::fencing::device_changed_unfencing(cluster, r, n, "Device definition changed");
         stop_action(cluster, r, Some(n), false);

@@ -579,7 +579,11 @@ fn unpack_lrm_resource(
         Some(r) => r,
         None => create_orphan(cluster, lrm),
     };
-    cluster.node_histories.push(NodeHistory { node: n, rsc: r, lrm: lrm.clone() });
+    cluster.node_histories.push(NodeHistory {
+        node: n,
+        rsc: r,
+        lrm: lrm.clone(),
+    });
     if cluster.resources[r].orphan && !cluster.options.stop_orphan_resources {
         cluster.resources[r].managed = false;
     }

@@ -442,8 +442,28 @@ fn group_internal(cluster: &mut Cluster, r: RscId) {
 
 // ------------------------------------------------------------ user sets
 
-/// `require-all=false` on a clone: `then` may proceed when any instance can.
-pub(crate) fn one_or_more_clone_order(
+/// A pseudo-action that becomes runnable once `required` of the actions
+/// ordered before it are (clone-min, require-all=false).
+fn relaxed_pseudo(cluster: &mut Cluster, key: &str, required: usize) -> ActionId {
+    let existed = cluster
+        .actions
+        .iter()
+        .any(|a| a.rsc.is_none() && a.key.as_deref() == Some(key));
+    let a = crate::actions::singleton_action(cluster, key, Task::Running, None, true);
+    if !existed {
+        cluster.actions[a].flags.set(ActionFlags::PSEUDO);
+        cluster.actions[a].flags.set(ActionFlags::RUNNABLE);
+        cluster.actions[a].task_name = Some(key.to_string());
+    }
+    cluster.actions[a].flags.set(ActionFlags::REQUIRES_ANY);
+    if required > 0 {
+        cluster.actions[a].required_runnable_before = required;
+    }
+    a
+}
+
+/// `then` may proceed once `min` instances of clone `first` can do their action.
+pub(crate) fn clone_min_order(
     cluster: &mut Cluster,
     id: &str,
     first: RscId,
@@ -451,21 +471,35 @@ pub(crate) fn one_or_more_clone_order(
     then: RscId,
     then_task: Task,
     flags: OrderFlags,
+    min: usize,
 ) {
-    // A pseudo-action that becomes runnable when one instance's action is.
-    let key = format!("one-or-more:{id}");
-    let any = crate::actions::singleton_action(cluster, &key, Task::Running, None, false);
-    cluster.actions[any].flags.set(ActionFlags::REQUIRES_ANY);
-    cluster.actions[any].flags.set(ActionFlags::PSEUDO);
-    cluster.actions[any].required_runnable_before = 1;
-    cluster.actions[any].task_name = Some(key.clone());
+    let met = relaxed_pseudo(cluster, &format!("clone-one-or-more:{id}"), min);
     for c in cluster.resources[first].children.clone() {
-        order_rsc_then_action(cluster, c, first_task, any, OrderFlags::ONE_OR_MORE);
+        order_rsc_then_action(
+            cluster,
+            c,
+            first_task,
+            met,
+            OrderFlags::ONE_OR_MORE | OrderFlags::IMPLIES_THEN_PRINTED,
+        );
     }
-    order_action_then_rsc(cluster, any, then, then_task, flags);
+    order_action_then_rsc(
+        cluster,
+        met,
+        then,
+        then_task,
+        flags | OrderFlags::RUNNABLE_LEFT,
+    );
 }
 
-/// Ordered resource sets.
+/// Symmetry of an ordering: explicit `symmetrical`, else symmetric
+/// unless the kind is Serialize.
+fn is_true_attr(v: Option<&str>) -> Option<bool> {
+    v.and_then(vigil_cib::parse_bool)
+}
+
+/// Ordered resource sets: within each set in sequence (or serialized),
+/// then each set before the next.
 pub(crate) fn unpack_order_sets(
     cluster: &mut Cluster,
     cib: &Cib,
@@ -474,100 +508,133 @@ pub(crate) fn unpack_order_sets(
     serialize: bool,
     symmetrical: bool,
 ) {
-    use crate::constraints::{invert_task, members_of, sequential, set_order_flags, set_task};
-    let sets = &o.sets;
-    let mut last_set: Option<usize> = None;
-    for (i, set) in sets.iter().enumerate() {
+    use crate::constraints::{invert_task, members_of, set_order_flags, set_task};
+    let parent_symmetrical = o.symmetrical.as_deref();
+    let mut last: Option<&vigil_cib::config::ResourceSet> = None;
+    for set in &o.sets {
         let members = members_of(cluster, cib, set);
         let task = set_task(set, Task::Start);
-        let set_kind = set.kind.as_deref().map(str::to_ascii_lowercase);
-        let (s_optional, s_serialize) = match set_kind.as_deref() {
-            Some("optional") => (true, false),
-            Some("serialize") => (false, true),
-            Some("mandatory") => (false, false),
-            _ => (optional, serialize),
+        let (s_optional, s_serialize) =
+            match set.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("optional") => (true, false),
+                Some("serialize") => (false, true),
+                Some("mandatory") => (false, false),
+                _ => (optional, serialize),
+            };
+        let sequential = is_true_attr(set.sequential.as_deref()).unwrap_or(true);
+        let set_symmetrical = match is_true_attr(set.symmetrical.as_deref().or(parent_symmetrical))
+        {
+            Some(true) => !s_serialize,
+            Some(false) => false,
+            None => !s_serialize,
         };
-        let require_all = set
-            .require_all
-            .as_deref()
-            .and_then(vigil_cib::parse_bool)
-            .unwrap_or(true);
-        if sequential(set) {
-            let flags = set_order_flags(s_optional, s_serialize, task, false, symmetrical);
-            for w in members.windows(2) {
-                order_rsc_tasks(cluster, w[0], task, w[1], task, flags);
-            }
-            if symmetrical && let Some(inv) = invert_task(task) {
-                let flags = set_order_flags(s_optional, s_serialize, inv, true, symmetrical);
+        if members.len() > 1 {
+            let flags = set_order_flags(s_optional, s_serialize, task, false, set_symmetrical);
+            if s_serialize {
+                for (i, &a) in members.iter().enumerate() {
+                    for &b in &members[i + 1..] {
+                        order_rsc_tasks(cluster, a, task, b, task, flags);
+                    }
+                }
+            } else if sequential {
                 for w in members.windows(2) {
-                    order_rsc_tasks(cluster, w[1], inv, w[0], inv, flags);
+                    order_rsc_tasks(cluster, w[0], task, w[1], task, flags);
                 }
             }
-        }
-        if let Some(prev_i) = last_set {
-            let prev = &sets[prev_i];
-            let prev_members = members_of(cluster, cib, prev);
-            let prev_task = set_task(prev, Task::Start);
-            let flags = set_order_flags(optional, serialize, prev_task, false, symmetrical);
-            let prev_require_all = prev
-                .require_all
-                .as_deref()
-                .and_then(vigil_cib::parse_bool)
-                .unwrap_or(true);
-            let firsts: Vec<RscId> = if sequential(prev) {
-                prev_members.last().copied().into_iter().collect()
-            } else {
-                prev_members.clone()
-            };
-            let thens: Vec<RscId> = if sequential(set) {
-                members.first().copied().into_iter().collect()
-            } else {
-                members.clone()
-            };
-            if !prev_require_all {
-                let key = format!("one-or-more:{}", prev.id);
-                let any =
-                    crate::actions::singleton_action(cluster, &key, Task::Running, None, false);
-                cluster.actions[any].flags.set(ActionFlags::REQUIRES_ANY);
-                cluster.actions[any].flags.set(ActionFlags::PSEUDO);
-                cluster.actions[any].required_runnable_before = 1;
-                cluster.actions[any].task_name = Some(key);
-                for &f in &prev_members {
-                    order_rsc_then_action(cluster, f, prev_task, any, OrderFlags::ONE_OR_MORE);
-                }
-                for &t in &thens {
-                    order_action_then_rsc(cluster, any, t, task, flags);
-                }
-            } else {
-                for &f in &firsts {
-                    for &t in &thens {
-                        order_rsc_tasks(cluster, f, prev_task, t, task, flags);
+            if set_symmetrical && let Some(inv) = invert_task(task) {
+                let flags = set_order_flags(s_optional, s_serialize, inv, true, set_symmetrical);
+                if sequential {
+                    for w in members.windows(2) {
+                        order_rsc_tasks(cluster, w[1], inv, w[0], inv, flags);
                     }
                 }
             }
-            if symmetrical && let (Some(pi), Some(ti)) = (invert_task(prev_task), invert_task(task))
-            {
-                let inv_flags = set_order_flags(optional, serialize, ti, true, symmetrical);
-                let thens_inv: Vec<RscId> = if sequential(set) {
-                    members.last().copied().into_iter().collect()
-                } else {
-                    members.clone()
-                };
-                let firsts_inv: Vec<RscId> = if sequential(prev) {
-                    prev_members.first().copied().into_iter().collect()
-                } else {
-                    prev_members.clone()
-                };
-                for &t in &thens_inv {
-                    for &f in &firsts_inv {
-                        order_rsc_tasks(cluster, t, ti, f, pi, inv_flags);
-                    }
-                }
-            }
-            let _ = require_all;
         }
-        last_set = Some(i);
+        if let Some(prev) = last {
+            order_sets(cluster, cib, o, prev, set, optional, serialize, false);
+            if symmetrical {
+                order_sets(cluster, cib, o, set, prev, optional, serialize, true);
+            }
+        }
+        last = Some(set);
     }
+}
+
+/// Order one set before another (or, `inverse`, the undoing actions the
+/// other way round).
+#[allow(clippy::too_many_arguments)]
+fn order_sets(
+    cluster: &mut Cluster,
+    cib: &Cib,
+    o: &Order,
+    set1: &vigil_cib::config::ResourceSet,
+    set2: &vigil_cib::config::ResourceSet,
+    optional: bool,
+    serialize: bool,
+    inverse: bool,
+) {
+    use crate::constraints::{invert_task, members_of, set_order_flags, set_task};
+    let mut t1 = set_task(set1, Task::Start);
+    let mut t2 = set_task(set2, Task::Start);
+    if inverse {
+        let (Some(a), Some(b)) = (invert_task(t1), invert_task(t2)) else {
+            return;
+        };
+        t1 = a;
+        t2 = b;
+    }
+    let mut require_all = is_true_attr(set1.require_all.as_deref()).unwrap_or(true);
+    if matches!(t1, Task::Stop | Task::Demote) {
+        require_all = true;
+    }
+    let flags = set_order_flags(optional, serialize, t2, inverse, !inverse);
+    let m1 = members_of(cluster, cib, set1);
+    let m2 = members_of(cluster, cib, set2);
+    if !require_all {
+        let any = relaxed_pseudo(cluster, &format!("one-or-more:{}", set1.id), 0);
+        for &f in &m1 {
+            order_rsc_then_action(
+                cluster,
+                f,
+                t1,
+                any,
+                OrderFlags::ONE_OR_MORE | OrderFlags::IMPLIES_THEN_PRINTED,
+            );
+        }
+        for &t in &m2 {
+            order_action_then_rsc(cluster, any, t, t2, flags | OrderFlags::RUNNABLE_LEFT);
+        }
+        return;
+    }
+    // Only an explicitly sequential set is represented by one end member.
+    let seq1 = is_true_attr(set1.sequential.as_deref()) == Some(true);
+    let seq2 = is_true_attr(set2.sequential.as_deref()) == Some(true);
+    let r1 = if seq1 {
+        if inverse {
+            m1.first().copied()
+        } else {
+            m1.last().copied()
+        }
+    } else {
+        None
+    };
+    let r2 = if seq2 {
+        if inverse {
+            m2.last().copied()
+        } else {
+            m2.first().copied()
+        }
+    } else {
+        None
+    };
+    let firsts: Vec<RscId> = r1.map(|x| vec![x]).unwrap_or(m1);
+    let thens: Vec<RscId> = r2.map(|x| vec![x]).unwrap_or(m2);
+    for &f in &firsts {
+        for &t in &thens {
+            order_rsc_tasks(cluster, f, t1, t, t2, flags);
+        }
+    }
+    let _ = o;
 }
 
 // ------------------------------------------------------------- resolution

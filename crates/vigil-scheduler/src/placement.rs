@@ -724,7 +724,15 @@ pub(crate) fn merge_weights(
                 continue;
             }
             let f = c.score.value() as f64 / INFINITY as f64;
-            work = merge_weights_as_primitive(cluster, c.dependent, source, Some(work), &c.node_attribute, f, flags);
+            work = merge_weights_as_primitive(
+                cluster,
+                c.dependent,
+                source,
+                Some(work),
+                &c.node_attribute,
+                f,
+                flags,
+            );
         }
         cluster.merging.retain(|&x| x != r);
         return work;
@@ -752,7 +760,15 @@ fn merge_weights_as_primitive(
         cluster.resources[r].allowed.clone()
     } else {
         let mut w = nodes.clone().unwrap_or_default();
-        add_scores_matching_attr(cluster, &mut w, r, attr, factor, flags.positive, &mut unusable);
+        add_scores_matching_attr(
+            cluster,
+            &mut w,
+            r,
+            attr,
+            factor,
+            flags.positive,
+            &mut unusable,
+        );
         w
     };
 
@@ -774,7 +790,18 @@ fn merge_weights_as_primitive(
                 c.dependent
             };
             let f = (mult * c.score.value()) as f64 / INFINITY as f64;
-            work = merge_weights(cluster, other, source, Some(work), &c.node_attribute, f, MergeFlags { rollback: true, ..flags });
+            work = merge_weights(
+                cluster,
+                other,
+                source,
+                Some(work),
+                &c.node_attribute,
+                f,
+                MergeFlags {
+                    rollback: true,
+                    ..flags
+                },
+            );
         }
     } else if flags.rollback {
         cluster.merging.retain(|&x| x != r);

@@ -38,7 +38,10 @@ pub fn run(args: Args) -> ExitCode {
             }
         },
         // Replaying a saved input: use the time it was recorded.
-        None => match cib.attr("execution-date").and_then(|v| v.trim().parse::<i64>().ok()) {
+        None => match cib
+            .attr("execution-date")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
             Some(secs) => {
                 let d = DateTime::from_epoch(secs);
                 println!("Using the original execution date of: {d}");
