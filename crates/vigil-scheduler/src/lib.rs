@@ -90,3 +90,29 @@ pub fn debug_actions(cluster: &Cluster) -> String {
     }
     out
 }
+
+/// A listing of every colocation (for debugging).
+pub fn debug_colocations(cluster: &Cluster) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (i, c) in cluster.colocations.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "c{i} {}: {} with {} score={} roles={:?}/{:?}",
+            c.id,
+            cluster.resources[c.dependent].id,
+            cluster.resources[c.primary].id,
+            c.score,
+            c.dependent_role,
+            c.primary_role
+        );
+    }
+    for r in &cluster.resources {
+        let _ = writeln!(
+            out,
+            "{}: dep={:?} pri={:?}",
+            r.id, r.coloc_as_dependent, r.coloc_as_primary
+        );
+    }
+    out
+}

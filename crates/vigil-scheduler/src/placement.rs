@@ -709,13 +709,13 @@ pub(crate) fn merge_weights(
     factor: f64,
     flags: MergeFlags,
 ) -> NodeScores {
-    if cluster.merging.contains(&r) {
-        return nodes.unwrap_or_default();
-    }
     let first_member = cluster.resources[r].children.first().copied();
     if cluster.resources[r].variant == Variant::Group
         && let Some(first) = first_member
     {
+        if cluster.merging.contains(&r) {
+            return nodes.unwrap_or_default();
+        }
         cluster.merging.push(r);
         let mut work = merge_weights(cluster, first, source, nodes, attr, factor, flags);
         for ci in cluster.resources[r].coloc_as_primary.clone() {
@@ -724,7 +724,7 @@ pub(crate) fn merge_weights(
                 continue;
             }
             let f = c.score.value() as f64 / INFINITY as f64;
-            work = merge_weights_as_primitive(
+            work = native_merge_weights(
                 cluster,
                 c.dependent,
                 source,
@@ -737,10 +737,12 @@ pub(crate) fn merge_weights(
         cluster.merging.retain(|&x| x != r);
         return work;
     }
-    merge_weights_as_primitive(cluster, r, source, nodes, attr, factor, flags)
+    native_merge_weights(cluster, r, source, nodes, attr, factor, flags)
 }
 
-fn merge_weights_as_primitive(
+/// The general form of [`merge_weights`] (a group is represented by its
+/// last member here, as when resources are sorted for placement).
+pub(crate) fn native_merge_weights(
     cluster: &mut Cluster,
     r: RscId,
     source: &str,
@@ -753,11 +755,33 @@ fn merge_weights_as_primitive(
         return nodes.unwrap_or_default();
     }
     cluster.merging.push(r);
+    let is_group =
+        cluster.resources[r].variant == Variant::Group && !cluster.resources[r].children.is_empty();
+    let last_member = cluster.resources[r].children.last().copied();
     let mut flags = flags;
     let mut unusable: Vec<NodeId> = Vec::new();
     let mut work = if flags.init {
         flags.init = false;
-        cluster.resources[r].allowed.clone()
+        if is_group {
+            let last = last_member.unwrap_or(r);
+            native_merge_weights(
+                cluster,
+                last,
+                source,
+                None,
+                attr,
+                factor,
+                MergeFlags {
+                    init: true,
+                    ..flags
+                },
+            )
+        } else {
+            cluster.resources[r].allowed.clone()
+        }
+    } else if is_group {
+        let last = last_member.unwrap_or(r);
+        native_merge_weights(cluster, last, source, nodes.clone(), attr, factor, flags)
     } else {
         let mut w = nodes.clone().unwrap_or_default();
         add_scores_matching_attr(
@@ -776,6 +800,10 @@ fn merge_weights_as_primitive(
         let mult = if factor < 0.0 { -1 } else { 1 };
         let list: Vec<usize> = if flags.forward {
             cluster.resources[r].coloc_as_dependent.clone()
+        } else if is_group {
+            last_member
+                .map(|l| cluster.resources[l].coloc_as_primary.clone())
+                .unwrap_or_default()
         } else {
             cluster.resources[r].coloc_as_primary.clone()
         };

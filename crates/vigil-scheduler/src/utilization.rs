@@ -171,7 +171,7 @@ pub(crate) fn sort_for_utilization(cluster: &mut Cluster, order: Vec<RscId>) -> 
             };
             (
                 r,
-                crate::placement::merge_weights(cluster, r, &id, None, "#uname", 1.0, flags),
+                crate::placement::native_merge_weights(cluster, r, &id, None, "#uname", 1.0, flags),
             )
         })
         .collect();

@@ -57,6 +57,7 @@ pub fn run(args: Args) -> ExitCode {
     let t = vigil_scheduler::schedule(&cib, &now);
     if std::env::var_os("VIGIL_DEBUG_ACTIONS").is_some() {
         eprint!("{}", vigil_scheduler::debug_actions(&t.cluster));
+        eprint!("{}", vigil_scheduler::debug_colocations(&t.cluster));
     }
     if args.show_scores {
         let mut lines = t.cluster.score_log.clone();
