@@ -297,9 +297,6 @@ pub(crate) fn ban_everywhere_reset(cluster: &mut Cluster, r: RscId) {
     crate::placement::add_location(cluster, r, None, Score::NEG_INFINITY);
 }
 
-/// Multiple-active handling happens after all history is read.
-pub(crate) fn check_multiple_active(_cluster: &mut Cluster, _r: RscId) {}
-
 /// Recurring operations active since the resource last started on the
 /// node are recorded as (optional) actions, so that later stages know the
 /// monitor is already running there.

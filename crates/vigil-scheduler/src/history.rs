@@ -617,6 +617,81 @@ fn unpack_lrm_resource(
     }
 }
 
+/// Record that a resource is active on a node (and, for its ancestors,
+/// that they are). An unmanaged resource stays where it is (INFINITY
+/// there); a resource found active on several nodes gets its
+/// `multiple-active` treatment.
+pub(crate) fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
+    if cluster.resources[r].running_on.contains(&n) {
+        return;
+    }
+    cluster.resources[r].running_on.push(n);
+    let primitive = cluster.resources[r].is_primitive();
+    if primitive {
+        if !cluster.nodes[n].running.contains(&r) {
+            cluster.nodes[n].running.push(r);
+        }
+        if cluster.nodes[n].maintenance {
+            cluster.resources[r].managed = false;
+            cluster.resources[r].maintenance = true;
+        }
+    }
+    if !cluster.resources[r].managed {
+        crate::placement::add_location(cluster, r, Some(n), vigil_cib::Score::INFINITY);
+        let mut p = cluster.resources[r].parent;
+        while let Some(x) = p {
+            if !cluster.nodes[n].online {
+                break;
+            }
+            cluster.resources[x].running_on.push(n);
+            p = cluster.resources[x].parent;
+        }
+        return;
+    }
+    if primitive && multiply_active(cluster, r) {
+        match cluster.resources[r].multiple_active {
+            MultipleActive::StopOnly => {
+                let all: Vec<NodeId> = (0..cluster.nodes.len()).collect();
+                cluster.resources[r].allowed = all
+                    .into_iter()
+                    .map(|x| (x, vigil_cib::Score::NEG_INFINITY))
+                    .collect();
+            }
+            MultipleActive::Block => {
+                cluster.resources[r].managed = false;
+                cluster.resources[r].blocked = true;
+                if let Some(p) = cluster.resources[r].parent
+                    && matches!(
+                        cluster.resources[p].variant,
+                        Variant::Group | Variant::Bundle
+                    )
+                    && cluster.resources[p].multiple_active == MultipleActive::Block
+                {
+                    for c in cluster.resources[p].children.clone() {
+                        cluster.resources[c].managed = false;
+                        cluster.resources[c].blocked = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(p) = cluster.resources[r].parent {
+        add_running(cluster, p, n);
+    }
+}
+
+/// Active on more than one node (counting unclean nodes only for
+/// resources that need fencing).
+fn multiply_active(cluster: &Cluster, r: RscId) -> bool {
+    let (_, all, clean) = crate::actions::find_active_on(cluster, r);
+    if cluster.resources[r].requires >= Requires::Fencing {
+        all > 1
+    } else {
+        clean > 1
+    }
+}
+
 /// History is replayed in call order; pending operations (call id -1) last.
 fn op_sort_key(op: &LrmOp) -> (i64, i64) {
     let call = if op.call_id < 0 { i64::MAX } else { op.call_id };
@@ -1130,14 +1205,8 @@ fn process_rsc_state(cluster: &mut Cluster, r: RscId, n: NodeId, replay: &Replay
     }
 
     if role != Role::Stopped && role != Role::Unknown {
-        let rsc = &mut cluster.resources[r];
-        if !rsc.running_on.contains(&n) {
-            rsc.running_on.push(n);
-        }
-        if !cluster.nodes[n].running.contains(&r) {
-            cluster.nodes[n].running.push(r);
-        }
         let _ = saved_on_fail;
+        add_running(cluster, r, n);
         match on_fail {
             OnFail::Ignore => {}
             OnFail::Demote | OnFail::Block => cluster.resources[r].failed = true,
@@ -1146,7 +1215,6 @@ fn process_rsc_state(cluster: &mut Cluster, r: RscId, n: NodeId, replay: &Replay
                 cluster.resources[r].stop_needed = true;
             }
         }
-        crate::failures::check_multiple_active(cluster, r);
     } else {
         crate::failures::make_stop_optional(cluster, r, n);
     }

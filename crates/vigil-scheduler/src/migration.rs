@@ -131,12 +131,7 @@ pub(crate) fn unpack_migrate_to_success(
 }
 
 fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
-    if !cluster.resources[r].running_on.contains(&n) {
-        cluster.resources[r].running_on.push(n);
-    }
-    if !cluster.nodes[n].running.contains(&r) {
-        cluster.nodes[n].running.push(r);
-    }
+    crate::history::add_running(cluster, r, n);
     if cluster.resources[r].role < Role::Started {
         cluster.resources[r].role = Role::Started;
     }
