@@ -631,7 +631,12 @@ fn unpack_order(cluster: &mut Cluster, cib: &Cib, o: &config::Order) {
             } else {
                 Symmetry::Asymmetric
             };
-            let flags = flags_for_kind(kind, first_task, symmetry);
+            let mut flags = flags_for_kind(kind, first_task, symmetry);
+            // Deprecated restart-type=restart: "then" restarts with "first".
+            let restart_type = restart_type_restart(cluster, t);
+            if restart_type {
+                flags = flags | OrderFlags::IMPLIES_THEN;
+            }
             // With require-all=false (or clone-min), "then" needs only some
             // instances of a clone "first".
             let mut min_required = 0;
@@ -661,11 +666,19 @@ fn unpack_order(cluster: &mut Cluster, cib: &Cib, o: &config::Order) {
                 order_rsc(cluster, &o.id, f, first_task, t, then_task, flags);
             }
             if symmetrical && let (Some(fi), Some(ti)) = (invert(first_task), invert(then_task)) {
-                let flags = flags_for_kind(kind, ti, Symmetry::Inverse);
+                let mut flags = flags_for_kind(kind, ti, Symmetry::Inverse);
+                if restart_type {
+                    flags = flags | OrderFlags::IMPLIES_FIRST;
+                }
                 order_rsc(cluster, &o.id, t, ti, f, fi, flags);
             }
         }
     }
+}
+
+/// The deprecated `restart-type=restart` meta-attribute.
+fn restart_type_restart(cluster: &Cluster, r: RscId) -> bool {
+    cluster.resources[r].meta.get("restart-type").is_some_and(|v| v == "restart")
 }
 
 fn unpack_order_sets(cluster: &mut Cluster, cib: &Cib, o: &config::Order) {
