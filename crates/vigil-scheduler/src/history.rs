@@ -936,7 +936,7 @@ fn remap_result(
         OCF_NOT_CONFIGURED => EXEC_ERROR_FATAL,
         3 if !is_probe && task == "monitor" => EXEC_NOT_SUPPORTED,
         3 | OCF_NOT_INSTALLED | 2 | 4 => {
-            if task == "stop" && !can_fence(cluster, n) {
+            if task == "stop" && !crate::fencing::can_fence(cluster, n) {
                 let rsc = &mut cluster.resources[r];
                 rsc.managed = false;
                 rsc.blocked = true;
@@ -947,22 +947,6 @@ fn remap_result(
     }
 }
 
-pub(crate) fn can_fence(cluster: &Cluster, n: NodeId) -> bool {
-    let node = &cluster.nodes[n];
-    if node.kind == NodeKind::Guest {
-        return true;
-    }
-    if !cluster.options.stonith_enabled {
-        return false;
-    }
-    if !cluster.has_stonith_resource && !cluster.options.have_watchdog {
-        return false;
-    }
-    if cluster.have_quorum {
-        return true;
-    }
-    cluster.options.no_quorum_policy == NoQuorumPolicy::Ignore
-}
 
 #[allow(clippy::too_many_arguments)]
 fn update_state_on_success(

@@ -110,8 +110,18 @@ pub fn debug_colocations(cluster: &Cluster) -> String {
     for r in &cluster.resources {
         let _ = writeln!(
             out,
-            "{}: dep={:?} pri={:?}",
-            r.id, r.coloc_as_dependent, r.coloc_as_primary
+            "{}: dep={:?} pri={:?} role={:?} next={:?} assigned={:?} running={:?} failed={} stop={} managed={} prov={}",
+            r.id,
+            r.coloc_as_dependent,
+            r.coloc_as_primary,
+            r.role,
+            r.next_role,
+            r.assigned,
+            r.running_on,
+            r.failed,
+            r.stop_needed,
+            r.managed,
+            r.provisional
         );
     }
     out

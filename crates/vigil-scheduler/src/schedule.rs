@@ -30,6 +30,7 @@ pub fn unpack(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
         actions: Vec::new(),
         rsc_orderings: Vec::new(),
         has_stonith_resource: false,
+        // (set below from have-watchdog and the resources)
         unfencing_enabled: false,
         warnings: Vec::new(),
         score_log: Vec::new(),
@@ -49,6 +50,8 @@ pub fn unpack(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
         node_histories: Vec::new(),
         bundle_replicas: Default::default(),
     };
+    // A watchdog (SBD) counts as a fencing device.
+    cluster.has_stonith_resource = cluster.options.have_watchdog;
     crate::unpack::resources(&mut cluster, cib);
     crate::remote::link_remote_nodes(&mut cluster);
     crate::placement::symmetric_default(&mut cluster);
