@@ -174,7 +174,7 @@ fn distribute(
         if !parent_ok {
             continue;
         }
-        if count(cluster, r, node) >= loop_max && all_coloc {
+        if count(cluster, r, node) >= loop_max {
             continue;
         }
         if assign_instance(cluster, child, Some(node), all_coloc, per_host_max) {
