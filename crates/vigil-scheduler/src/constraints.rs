@@ -678,7 +678,10 @@ fn unpack_order(cluster: &mut Cluster, cib: &Cib, o: &config::Order) {
 
 /// The deprecated `restart-type=restart` meta-attribute.
 fn restart_type_restart(cluster: &Cluster, r: RscId) -> bool {
-    cluster.resources[r].meta.get("restart-type").is_some_and(|v| v == "restart")
+    cluster.resources[r]
+        .meta
+        .get("restart-type")
+        .is_some_and(|v| v == "restart")
 }
 
 fn unpack_order_sets(cluster: &mut Cluster, cib: &Cib, o: &config::Order) {

@@ -395,16 +395,13 @@ pub(crate) fn apply_node_attributes(cluster: &mut Cluster, n: NodeId) {
 /// describes. History of anonymous clones is matched to instances by
 /// node: an instance already active there, else the first inactive one.
 fn locate_resource(cluster: &mut Cluster, n: NodeId, lrm: &LrmResource) -> Option<RscId> {
-    let exact = cluster
-        .resources
-        .iter()
-        .position(|r| r.id == lrm.id && !r.orphan);
+    let exact = cluster.resources.iter().position(|r| r.id == lrm.id);
     let mut rsc = match exact {
         Some(r) if !cluster.resources[r].is_primitive() => return None,
         Some(r) => Some(r),
         None => {
             // Anonymous clone history without an instance number.
-            let zero = format!("{}:0", lrm.id);
+            let zero = format!("{}:0", strip_instance(&lrm.id));
             cluster
                 .resources
                 .iter()
@@ -946,7 +943,6 @@ fn remap_result(
         _ => EXEC_ERROR,
     }
 }
-
 
 #[allow(clippy::too_many_arguments)]
 fn update_state_on_success(

@@ -372,15 +372,27 @@ fn add_resource(
                 .as_ref()
                 .map(|c| c.max)
                 .unwrap_or(0);
-            for n in 0..max {
+            // With clone-max=0 one (orphan) instance still exists, so that
+            // history of the clone is recognised as such.
+            for n in 0..max.max(1) {
                 if let Some(c) = add_resource(cluster, src, child, Some(me), Some(n)) {
                     cluster.resources[me].children.push(c);
+                    if n >= max {
+                        mark_orphan(cluster, c);
+                    }
                 }
             }
         }
         ResourceKind::Bundle(_) => {}
     }
     Some(me)
+}
+
+fn mark_orphan(cluster: &mut Cluster, r: RscId) {
+    for c in cluster.resources[r].children.clone() {
+        mark_orphan(cluster, c);
+    }
+    cluster.resources[r].orphan = true;
 }
 
 /// A resource found in history but not in the configuration: it must be
