@@ -100,6 +100,10 @@ pub(crate) fn add_promotion_scores(cluster: &mut Cluster, r: RscId) {
                 if new != cur {
                     set_child_score(cluster, child, n, new);
                 }
+                // The best promotion score also orders instances for placement.
+                if score > cluster.resources[child].priority {
+                    cluster.resources[child].priority = score;
+                }
             }
         }
     }
