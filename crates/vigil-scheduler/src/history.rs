@@ -723,11 +723,7 @@ fn unpack_op(
     let is_probe = task == "monitor" && op.interval_ms == 0;
     let mut rc = op.rc_code;
     let mut status = op.op_status;
-    let target_rc = if op.target_rc >= 0 {
-        op.target_rc
-    } else {
-        rc_default_target(task, is_probe)
-    };
+    let target_rc = op.target_rc;
 
     // Degraded results count as their healthy equivalents.
     if rc == OCF_DEGRADED {
@@ -739,8 +735,18 @@ fn unpack_op(
     let expired = status != EXEC_NOT_INSTALLED
         && crate::failures::op_failure_expired(cluster, r, n, op, rc, target_rc);
 
-    if status == EXEC_DONE {
-        status = remap_result(cluster, r, n, task, is_probe, target_rc, rc, replay);
+    if status == EXEC_DONE || status == EXEC_ERROR {
+        status = remap_result(
+            cluster,
+            r,
+            n,
+            task,
+            op.interval_ms,
+            is_probe,
+            target_rc,
+            rc,
+            replay,
+        );
     } else if status == EXEC_PENDING {
         // Pending results keep their status.
     }
@@ -871,77 +877,75 @@ pub(crate) fn is_anonymous_instance(cluster: &Cluster, r: RscId) -> bool {
     })
 }
 
-fn rc_default_target(task: &str, is_probe: bool) -> i32 {
-    let _ = task;
-    if is_probe { OCF_NOT_RUNNING } else { OCF_OK }
-}
-
 /// Turn an agent exit code into an executor status, given what was
-/// expected; updates the role for codes that tell it.
+/// expected; updates the role for codes that tell it. Only results the
+/// executor reported as done or as an error are reinterpreted.
 #[allow(clippy::too_many_arguments)]
 fn remap_result(
     cluster: &mut Cluster,
     r: RscId,
     n: NodeId,
     task: &str,
+    interval_ms: u64,
     is_probe: bool,
     target_rc: i32,
     rc: i32,
     replay: &mut Replay,
 ) -> i32 {
     let managed = cluster.resources[r].managed;
+    // Success unless the result differs from what was expected.
+    let mut status = if target_rc < 0 || target_rc != rc {
+        EXEC_ERROR
+    } else {
+        EXEC_DONE
+    };
     match rc {
         OCF_OK => {
             if is_probe && target_rc == OCF_NOT_RUNNING {
-                EXEC_DONE
-            } else if target_rc == rc {
-                EXEC_DONE
-            } else {
-                EXEC_ERROR
+                status = EXEC_DONE;
             }
         }
         OCF_NOT_RUNNING => {
             if is_probe || target_rc == rc || !managed {
+                status = EXEC_DONE;
                 replay.role = Role::Stopped;
                 replay.on_fail = OnFail::Ignore;
-                let rsc = &mut cluster.resources[r];
-                if rsc.next_role != Role::Unknown {
-                    rsc.next_role = Role::Unknown;
-                }
-                EXEC_DONE
-            } else if task != "stop" {
-                EXEC_ERROR
-            } else {
-                EXEC_ERROR
+                cluster.resources[r].next_role = Role::Unknown;
             }
         }
         OCF_RUNNING_PROMOTED => {
-            let status = if is_probe && rc != target_rc {
-                EXEC_DONE
-            } else if target_rc == rc {
-                EXEC_DONE
+            if is_probe && rc != target_rc {
+                status = EXEC_DONE;
+            }
+            replay.role = Role::Promoted;
+        }
+        OCF_DEGRADED_PROMOTED | OCF_FAILED_PROMOTED => {
+            replay.role = Role::Promoted;
+            status = EXEC_ERROR;
+        }
+        OCF_NOT_CONFIGURED => status = EXEC_ERROR_FATAL,
+        3 => {
+            status = if interval_ms == 0 {
+                EXEC_ERROR_HARD
             } else {
-                EXEC_ERROR
-            };
-            replay.role = Role::Promoted;
-            status
+                EXEC_NOT_SUPPORTED
+            }
         }
-        OCF_FAILED_PROMOTED => {
-            replay.role = Role::Promoted;
-            EXEC_ERROR
-        }
-        OCF_NOT_CONFIGURED => EXEC_ERROR_FATAL,
-        3 if !is_probe && task == "monitor" => EXEC_NOT_SUPPORTED,
-        3 | OCF_NOT_INSTALLED | 2 | 4 => {
+        OCF_NOT_INSTALLED | 2 | 4 => {
             if task == "stop" && !crate::fencing::can_fence(cluster, n) {
                 let rsc = &mut cluster.resources[r];
                 rsc.managed = false;
                 rsc.blocked = true;
             }
-            EXEC_ERROR_HARD
+            status = EXEC_ERROR_HARD;
         }
-        _ => EXEC_ERROR,
+        _ => {
+            if status == EXEC_DONE {
+                status = EXEC_ERROR;
+            }
+        }
     }
+    status
 }
 
 #[allow(clippy::too_many_arguments)]
