@@ -9,11 +9,23 @@ use crate::history::FailedOp;
 
 /// Build the working set from a CIB (configuration and current state only).
 pub fn unpack(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
-    let options = crate::unpack::options(cib, now);
+    let mut options = crate::unpack::options(cib, now);
     let have_quorum = cib
         .attr("have-quorum")
         .and_then(vigil_cib::parse_bool)
         .unwrap_or(false);
+    // Fencing the partition for lack of quorum needs fencing, and a cluster
+    // that has had quorum (or that asked to panic anyway).
+    if options.no_quorum_policy == NoQuorumPolicy::Fence {
+        let panic = cib
+            .attr("no-quorum-panic")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+            != 0;
+        if !options.stonith_enabled || !(panic || have_quorum) {
+            options.no_quorum_policy = NoQuorumPolicy::Stop;
+        }
+    }
     let nodes = crate::unpack::nodes(cib, &options, now);
     let mut cluster = Cluster {
         now: *now,
