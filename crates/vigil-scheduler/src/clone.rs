@@ -786,7 +786,11 @@ pub(crate) fn summary_action_flags(
     node: Option<NodeId>,
 ) -> ActionFlags {
     let r = cluster.actions[a].rsc.unwrap_or(0);
-    let task = cluster.actions[a].task.started_by();
+    // A notification summarizes the action it notifies about.
+    let task = match &cluster.actions[a].notify_type {
+        Some((_, op)) => op.started_by(),
+        None => cluster.actions[a].task.started_by(),
+    };
     let mut flags = ActionFlags::OPTIONAL | ActionFlags::RUNNABLE | ActionFlags::PSEUDO;
     let mut any_runnable = false;
     let children = crate::bundle::summary_children(cluster, r);
