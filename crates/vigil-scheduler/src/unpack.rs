@@ -334,6 +334,12 @@ fn add_resource(
     };
     rsc.params = evaluate_sets(&def.instance, &ctx, None);
     rsc.instance_sets = def.instance.clone();
+    if let ResourceKind::Bundle(b) = &def.kind {
+        // The container element's settings (image, replicas, ...).
+        for (k, v) in &b.container {
+            rsc.params.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     rsc.utilization = utilization_values(&evaluate_sets(&def.utilization, &ctx, None));
     if rsc.agent.as_ref().is_some_and(|a| a.class == "stonith") {
         cluster.has_stonith_resource = true;

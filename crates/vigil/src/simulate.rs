@@ -29,6 +29,12 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(66);
         }
     };
+    if cib.attr("validate-with") == Some("none") {
+        eprintln!(
+            "Schema validation of configuration is disabled \
+             (enabling is encouraged and prevents common misconfigurations)"
+        );
+    }
     let now = match &args.set_datetime {
         Some(t) => match DateTime::parse(t) {
             Ok(d) => d,
@@ -37,13 +43,13 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(64);
             }
         },
-        // Replaying a saved input: use the time it was recorded.
+        // A saved scheduler input replays at the time it was recorded.
         None => match cib
             .attr("execution-date")
             .and_then(|v| v.trim().parse::<i64>().ok())
         {
-            Some(secs) => {
-                let d = DateTime::from_epoch(secs);
+            Some(epoch) => {
+                let d = DateTime::from_epoch(epoch);
                 println!("Using the original execution date of: {d}");
                 d
             }
@@ -51,6 +57,7 @@ pub fn run(args: Args) -> ExitCode {
         },
     };
     let (current, _) = vigil_scheduler::current_state(&cib, &now);
+    print!("{}", vigil_scheduler::display::header_text(&current));
     println!("Current cluster status:");
     print!("{}", vigil_scheduler::display::status_text(&current));
     println!();

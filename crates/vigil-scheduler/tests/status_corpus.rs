@@ -1,0 +1,178 @@
+//! The "Current cluster status:" section of every case in Pacemaker's
+//! scheduler regression corpus, compared with what Pacemaker 2.1.5 printed.
+//!
+//! The corpus lives outside the repository (`VIGIL_SCHEDULER_CORPUS`, by
+//! default `/work/shared/conformance/scheduler`); the test skips when it is
+//! absent. Cases listed in `KNOWN_DIFFERENCES` differ because of the
+//! working set (status unpacking), not the renderer; every other case must
+//! match byte for byte, so a regression fails the test while a newly
+//! passing case does not.
+
+use std::path::{Path, PathBuf};
+
+use vigil_cib::Cib;
+use vigil_cib::time::DateTime;
+
+/// Cases whose working set differs from Pacemaker's (see the notes).
+const KNOWN_DIFFERENCES: &[&str] = &[
+    // Bundles are not expanded into replicas yet.
+    "bundle-connection-with-container",
+    "bundle-order-partial-start-2",
+    "bundle-order-startup-clone-2",
+    "bundle-order-startup-clone",
+    "bundle-order-stop-clone",
+    "bundle-order-stop-on-remote",
+    "bundle-order-stop",
+    "bundle-probe-order-2",
+    "bundle-probe-order-3",
+    "bundle-probe-remotes",
+    "bundle-replicas-change",
+    "cancel-behind-moving-remote",
+    "colocation-influence",
+    "guest-host-not-fenceable",
+    "nested-remote-recovery",
+    "no-promote-on-unrunnable-guest",
+    "notifs-for-unrunnable",
+    "on_fail_demote1",
+    "on_fail_demote4",
+    "order-expired-failure",
+    "remote-connection-shutdown",
+    "remote-fence-unclean-3",
+    "route-remote-notify",
+    "stop-all-resources",
+    "year-2038",
+    // Results recorded with op-status 4 (error) are not read through their rc.
+    "1494",
+    "bug-1572-1",
+    "clone-no-shuffle",
+    "inc10",
+    "novell-239087",
+    "novell-252693-2",
+    "novell-252693-3",
+    "probe-0",
+    "promoted-5",
+    "promoted-7",
+    "promoted-8",
+    "promoted-9",
+    "promoted-demote",
+    "rec-node-13",
+    "rec-node-15",
+    "standby",
+    // Pending operations (call-id -1) are ordered differently.
+    "735",
+    // Anonymous clone history is matched to the wrong instances.
+    "bug-lf-2508",
+    "failcount",
+    "clone-requires-quorum",
+    "clone-requires-quorum-recovery",
+    "clone-max-zero",
+    "unmanaged-promoted",
+    // Node membership state.
+    "colocate-primitive-with-clone",
+    "remote-startup",
+    "suicide-not-needed-never-quorate",
+    // Failure handling while unpacking.
+    "container-group-3",
+    "expire-non-blocked-failure",
+    "failcount-block",
+    "stop-failure-no-quorum",
+    "stop-failure-with-fencing",
+    // Partial and failed migrations.
+    "migrate-fail-7",
+    "migrate-partial-2",
+    // Shutdown locks are not implemented.
+    "shutdown-lock-expiration",
+    // Orphaned guest connections do not define guest nodes.
+    "whitebox-orphan-ms",
+];
+
+fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("VIGIL_SCHEDULER_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/conformance/scheduler"));
+    dir.join("tests.tsv").is_file().then_some(dir)
+}
+
+/// The value of `-t DATE` in a case's extra arguments.
+fn date_arg(extra: &str) -> Option<String> {
+    let rest = extra.trim().strip_prefix("-t")?.trim();
+    Some(rest.trim_matches(|c| c == '\'' || c == '"').to_string())
+}
+
+/// Everything before "Transition Summary:", without crm_simulate's own
+/// notices about the input file, and without trailing blank lines.
+fn expected_section(summary: &str) -> String {
+    let mut lines: Vec<&str> = summary
+        .lines()
+        .take_while(|l| *l != "Transition Summary:")
+        .filter(|l| {
+            !l.starts_with("Using the original execution date of:")
+                && !l.starts_with("Schema validation of configuration is disabled")
+        })
+        .collect();
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+fn rendered_section(dir: &Path, name: &str, extra: &str) -> Result<String, String> {
+    let xml = dir.join("xml").join(format!("{name}.xml"));
+    let cib = Cib::load(&xml.to_string_lossy()).map_err(|e| e.to_string())?;
+    let now = match date_arg(extra) {
+        Some(t) => DateTime::parse(&t).map_err(|e| e.to_string())?,
+        None => match cib
+            .attr("execution-date")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            Some(epoch) => DateTime::from_epoch(epoch),
+            None => DateTime::now(),
+        },
+    };
+    let (cluster, _) = vigil_scheduler::current_state(&cib, &now);
+    let text = format!(
+        "{}Current cluster status:\n{}",
+        vigil_scheduler::display::header_text(&cluster),
+        vigil_scheduler::display::status_text(&cluster)
+    );
+    Ok(text.trim_end_matches('\n').to_string())
+}
+
+#[test]
+fn current_cluster_status_matches_pacemaker() {
+    let Some(dir) = corpus() else {
+        eprintln!("scheduler corpus not found; skipping");
+        return;
+    };
+    let Ok(table) = std::fs::read_to_string(dir.join("tests.tsv")) else {
+        eprintln!("tests.tsv unreadable; skipping");
+        return;
+    };
+    let mut passed = 0;
+    let mut total = 0;
+    let mut regressions = Vec::new();
+    for row in table.lines().skip(1) {
+        let fields: Vec<&str> = row.split('\t').collect();
+        let (Some(name), extra) = (fields.first(), fields.get(3).copied().unwrap_or("")) else {
+            continue;
+        };
+        let Ok(summary) =
+            std::fs::read_to_string(dir.join("summary").join(format!("{name}.summary")))
+        else {
+            continue;
+        };
+        total += 1;
+        let expected = expected_section(&summary);
+        let ok = rendered_section(&dir, name, extra).is_ok_and(|got| got == expected);
+        if ok {
+            passed += 1;
+        } else if !KNOWN_DIFFERENCES.contains(name) {
+            regressions.push(name.to_string());
+        }
+    }
+    eprintln!("current cluster status: {passed}/{total} cases match");
+    assert!(
+        regressions.is_empty(),
+        "status text differs from Pacemaker's for: {regressions:?}"
+    );
+}
