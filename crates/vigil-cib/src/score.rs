@@ -55,12 +55,23 @@ impl Score {
         if rest.eq_ignore_ascii_case("INFINITY") || rest.eq_ignore_ascii_case("INF") {
             return Some(Score(sign * INFINITY));
         }
-        if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        // Like strtoll: the leading digits count ("2.0" is 2).
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
             return None;
         }
         // Long digit strings saturate rather than fail.
-        let value = rest.parse::<i64>().unwrap_or(i64::MAX / 2);
+        let value = rest[..digits].parse::<i64>().unwrap_or(i64::MAX / 2);
         Some(Score::new(sign * value))
+    }
+
+    /// Parse a score that must be exactly an integer or INFINITY form
+    /// (for validation; [`Score::parse`] is as lenient as Pacemaker).
+    pub fn parse_strict(text: &str) -> Option<Score> {
+        let t = text.trim();
+        let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+        let exact = body.eq_ignore_ascii_case("INFINITY") || (!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()));
+        if exact { Score::parse(t) } else { None }
     }
 
     /// Saturating addition where `-INFINITY` dominates `+INFINITY`.
@@ -131,6 +142,8 @@ mod tests {
         assert_eq!(Score::parse("-50"), Some(Score::new(-50)));
         assert_eq!(Score::parse("5000000"), Some(Score::INFINITY));
         assert_eq!(Score::parse("abc"), None);
+        assert_eq!(Score::parse("2.0"), Some(Score::new(2)));
+        assert_eq!(Score::parse_strict("2.0"), None);
         assert_eq!(Score::parse(""), None);
     }
 

@@ -349,7 +349,15 @@ fn add_resource(
     }
     apply_meta(cluster, &mut rsc);
     if let ResourceKind::Clone { legacy_master, .. } = &def.kind {
-        rsc.clone = Some(clone_settings(cluster, &rsc.meta, *legacy_master));
+        let mut settings = clone_settings(cluster, &rsc.meta, *legacy_master);
+        // Only OCF and fence agents can have distinct (unique) instances.
+        if let ResourceKind::Clone { child, .. } = &def.kind
+            && settings.unique
+            && !supports_unique_instances(child)
+        {
+            settings.unique = false;
+        }
+        rsc.clone = Some(settings);
         // Clone instances are slightly sticky unless configured otherwise.
         if !rsc.meta.contains_key("resource-stickiness") {
             rsc.meta.insert("resource-stickiness".into(), "1".into());
@@ -413,6 +421,14 @@ pub(crate) fn orphan_resource(cluster: &Cluster, id: &str, base_id: &str) -> Res
         Requires::Quorum
     };
     rsc
+}
+
+fn supports_unique_instances(def: &config::Resource) -> bool {
+    match &def.kind {
+        ResourceKind::Primitive(p) => matches!(p.class.as_str(), "ocf" | "stonith"),
+        ResourceKind::Group(members) => members.iter().all(supports_unique_instances),
+        _ => true,
+    }
 }
 
 fn clone_settings(
