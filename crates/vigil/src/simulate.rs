@@ -68,6 +68,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     if args.show_scores {
         let mut lines = t.cluster.score_log.clone();
+        lines.extend(t.cluster.promotion_log.iter().cloned());
         lines.sort();
         for l in &lines {
             println!("{l}");
