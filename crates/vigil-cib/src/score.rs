@@ -70,7 +70,8 @@ impl Score {
     pub fn parse_strict(text: &str) -> Option<Score> {
         let t = text.trim();
         let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-        let exact = body.eq_ignore_ascii_case("INFINITY") || (!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()));
+        let exact = body.eq_ignore_ascii_case("INFINITY")
+            || (!body.is_empty() && body.bytes().all(|b| b.is_ascii_digit()));
         if exact { Score::parse(t) } else { None }
     }
 

@@ -1199,7 +1199,11 @@ fn process_rsc_state(cluster: &mut Cluster, r: RscId, n: NodeId, replay: &Replay
                 cluster.resources[r].stop_needed = true;
             }
         }
-    } else if cluster.resources[r].history_name.as_deref().is_some_and(|h| h.contains(':')) {
+    } else if cluster.resources[r]
+        .history_name
+        .as_deref()
+        .is_some_and(|h| h.contains(':'))
+    {
         // Old status sections numbered anonymous instances; a stopped
         // instance forgets the number it was seen under.
         cluster.resources[r].history_name = None;

@@ -15,13 +15,34 @@ pub struct SummaryLine {
     pub details: String,
     pub reason: Option<String>,
     pub blocked: bool,
+    /// Whether the line is about a resource (rather than a node).
+    pub resource: bool,
     pub text: String,
 }
 
-/// Column widths grow as lines are printed, as crm_simulate's do.
+/// Column widths: crm_simulate aligns every resource line of a summary to
+/// the widest resource id (plus two) and the widest details text.
 struct Widths {
     rsc: usize,
     detail: usize,
+}
+
+impl Widths {
+    const MIN: usize = 5;
+
+    fn of(lines: &[SummaryLine]) -> Widths {
+        let mut w = Widths {
+            rsc: Self::MIN,
+            detail: Self::MIN,
+        };
+        for l in lines.iter().filter(|l| l.resource) {
+            if l.subject.len() > w.rsc {
+                w.rsc = l.subject.len() + 2;
+            }
+            w.detail = w.detail.max(l.details.len());
+        }
+        w
+    }
 }
 
 pub(crate) fn summarize(cluster: &mut Cluster) -> Vec<SummaryLine> {
@@ -61,26 +82,49 @@ pub(crate) fn summarize(cluster: &mut Cluster) -> Vec<SummaryLine> {
             details: String::new(),
             reason: act.reason.clone(),
             blocked: false,
+            resource: false,
             text,
         });
     }
-    let mut widths = Widths { rsc: 5, detail: 5 };
     for r in cluster.top.clone() {
-        log_actions(cluster, r, &mut widths, &mut out);
+        log_actions(cluster, r, &mut out);
+    }
+    let widths = Widths::of(&out);
+    for l in out.iter_mut().filter(|l| l.resource) {
+        l.text = l.render(&widths);
     }
     out
 }
 
-fn log_actions(cluster: &mut Cluster, r: RscId, widths: &mut Widths, out: &mut Vec<SummaryLine>) {
+impl SummaryLine {
+    fn render(&self, w: &Widths) -> String {
+        let reason = match (&self.reason, self.blocked) {
+            (Some(r), true) => format!("  due to {r} (blocked)"),
+            (Some(r), false) => format!("  due to {r}"),
+            (None, true) => "  blocked".to_string(),
+            (None, false) => String::new(),
+        };
+        format!(
+            "  * {:<8}   {:<rw$}   ( {:>dw$} ){reason}",
+            self.change,
+            self.subject,
+            self.details,
+            rw = w.rsc,
+            dw = w.detail
+        )
+    }
+}
+
+fn log_actions(cluster: &mut Cluster, r: RscId, out: &mut Vec<SummaryLine>) {
     if cluster.resources[r].variant == Variant::Bundle {
         for x in crate::bundle::log_order(cluster, r) {
-            log_actions(cluster, x, widths, out);
+            log_actions(cluster, x, out);
         }
         return;
     }
     if !cluster.resources[r].children.is_empty() {
         for c in cluster.resources[r].children.clone() {
-            log_actions(cluster, c, widths, out);
+            log_actions(cluster, c, out);
         }
         return;
     }
@@ -95,7 +139,7 @@ fn log_actions(cluster: &mut Cluster, r: RscId, widths: &mut Widths, out: &mut V
     if current.is_none() && cluster.resources[r].orphan {
         return;
     }
-    rsc_action(cluster, r, current, next, widths, out);
+    rsc_action(cluster, r, current, next, out);
 }
 
 fn first_of(cluster: &mut Cluster, r: RscId, task: Task, node: Option<NodeId>) -> Option<ActionId> {
@@ -107,7 +151,6 @@ fn rsc_action(
     r: RscId,
     current: Option<NodeId>,
     next: Option<NodeId>,
-    widths: &mut Widths,
     out: &mut Vec<SummaryLine>,
 ) {
     if !cluster.resources[r].managed || (current.is_none() && next.is_none()) {
@@ -146,13 +189,10 @@ fn rsc_action(
                 next,
                 start.or(Some(m)),
                 None,
-                widths,
                 out,
             );
         } else if cluster.resources[r].reload {
-            item(
-                cluster, "Reload", r, current, next, start, None, widths, out,
-            );
+            item(cluster, "Reload", r, current, next, start, None, out);
         } else if optional(cluster, start) {
             if let (Some(d), Some(p)) = (demote, promote)
                 && !cluster.actions[d].optional()
@@ -166,7 +206,6 @@ fn rsc_action(
                     next,
                     Some(p),
                     Some(d),
-                    widths,
                     out,
                 );
             }
@@ -185,7 +224,6 @@ fn rsc_action(
                 None,
                 stop.or(Some(s)),
                 source,
-                widths,
                 out,
             );
         } else if moving && current.is_some() {
@@ -197,7 +235,6 @@ fn rsc_action(
                 next,
                 stop.or(start),
                 None,
-                widths,
                 out,
             );
         } else if failed {
@@ -209,13 +246,10 @@ fn rsc_action(
                 None,
                 stop.or(start),
                 None,
-                widths,
                 out,
             );
         } else {
-            item(
-                cluster, "Restart", r, current, next, start, None, widths, out,
-            );
+            item(cluster, "Restart", r, current, next, start, None, out);
         }
         return;
     }
@@ -229,43 +263,23 @@ fn rsc_action(
                 _ => start,
             };
             if let Some(a) = stop_op.or(start) {
-                item(
-                    cluster,
-                    "Stop",
-                    r,
-                    Some(n),
-                    None,
-                    Some(a),
-                    source,
-                    widths,
-                    out,
-                );
+                item(cluster, "Stop", r, Some(n), None, Some(a), source, out);
             }
         }
     } else if stop.is_some() && failed && cluster.resources[r].stop_needed {
-        item(
-            cluster, "Recover", r, current, next, stop, start, widths, out,
-        );
+        item(cluster, "Recover", r, current, next, stop, start, out);
     } else if moving {
-        item(cluster, "Move", r, current, next, stop, None, widths, out);
+        item(cluster, "Move", r, current, next, stop, None, out);
     } else if cluster.resources[r].reload {
-        item(
-            cluster, "Reload", r, current, next, start, None, widths, out,
-        );
+        item(cluster, "Reload", r, current, next, start, None, out);
     } else if stop.is_some_and(|s| !cluster.actions[s].optional()) {
-        item(
-            cluster, "Restart", r, current, next, start, None, widths, out,
-        );
+        item(cluster, "Restart", r, current, next, start, None, out);
     } else if role == Role::Promoted {
-        item(
-            cluster, "Demote", r, current, next, demote, None, widths, out,
-        );
+        item(cluster, "Demote", r, current, next, demote, None, out);
     } else if next_role == Role::Promoted {
-        item(
-            cluster, "Promote", r, current, next, promote, None, widths, out,
-        );
+        item(cluster, "Promote", r, current, next, promote, None, out);
     } else if role == Role::Stopped && next_role > Role::Stopped {
-        item(cluster, "Start", r, current, next, start, None, widths, out);
+        item(cluster, "Start", r, current, next, start, None, out);
     }
 }
 
@@ -278,16 +292,12 @@ fn item(
     destination: Option<NodeId>,
     action: Option<ActionId>,
     source: Option<ActionId>,
-    widths: &mut Widths,
     out: &mut Vec<SummaryLine>,
 ) {
     let Some(action) = action else { return };
     let rsc = &cluster.resources[r];
     let source = source.unwrap_or(action);
     let id = rsc.id.clone();
-    if id.len() > widths.rsc {
-        widths.rsc = id.len() + 2;
-    }
     let need_role = rsc.role > Role::Started || rsc.next_role > Role::Unpromoted;
     let same_host = origin.is_some() && origin == destination;
     let same_role = rsc.role == rsc.next_role;
@@ -318,33 +328,14 @@ fn item(
             name(destination)
         )
     };
-    if details.len() > widths.detail {
-        widths.detail = details.len();
-    }
     let runnable = cluster.actions[action].runnable();
-    let reason_text = cluster.actions[source].reason.clone();
-    let reason = match (&reason_text, runnable) {
-        (Some(r), false) => Some(format!("due to {r} (blocked)")),
-        (Some(r), true) => Some(format!("due to {r}")),
-        (None, false) => Some("blocked".to_string()),
-        (None, true) => None,
-    };
-    let text = format!(
-        "  * {:<8}   {:<rw$}   ( {:>dw$} ){}{}",
-        change,
-        id,
-        details,
-        if reason.is_some() { "  " } else { "" },
-        reason.clone().unwrap_or_default(),
-        rw = widths.rsc,
-        dw = widths.detail
-    );
     out.push(SummaryLine {
         change: change.to_string(),
         subject: id,
         details,
-        reason: reason_text,
+        reason: cluster.actions[source].reason.clone(),
         blocked: !runnable,
-        text,
+        resource: true,
+        text: String::new(),
     });
 }
