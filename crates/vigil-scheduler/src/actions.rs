@@ -311,19 +311,6 @@ pub(crate) fn stop_action(
     custom_action(cluster, r, Task::Stop, 0, node, optional)
 }
 
-/// A pseudo-action of a collective resource (always runnable by itself).
-pub(crate) fn pseudo_action(
-    cluster: &mut Cluster,
-    r: RscId,
-    task: Task,
-    optional: bool,
-) -> ActionId {
-    let a = custom_action(cluster, r, task, 0, None, optional);
-    cluster.actions[a].flags.set(ActionFlags::PSEUDO);
-    cluster.actions[a].flags.set(ActionFlags::RUNNABLE);
-    a
-}
-
 // ------------------------------------------------------ primitive actions
 
 /// The node a resource is considered active on (the migration source, or
@@ -602,11 +589,10 @@ pub(crate) fn create_primitive_actions(cluster: &mut Cluster, r: RscId) {
     }
 
     let rsc = &cluster.resources[r];
-    if rsc.partial_migration_target.is_some()
-        && (chosen.is_none() || rsc.partial_migration_target != chosen)
-    {
-        allow_migrate = false;
-    } else if !is_moving
+    let partial_elsewhere = rsc.partial_migration_target.is_some()
+        && (chosen.is_none() || rsc.partial_migration_target != chosen);
+    if partial_elsewhere
+        || !is_moving
         || !rsc.managed
         || rsc.failed
         || rsc.start_pending
@@ -668,20 +654,17 @@ fn recurring_op(
         None => true,
     };
     let existing = find_actions_exact(cluster, r, task, interval, node);
-    if existing.is_empty() {
-        is_optional = false;
-    } else if existing
-        .iter()
-        .any(|&a| cluster.actions[a].flags.has(ActionFlags::RESCHEDULE))
+    if existing.is_empty()
+        || existing
+            .iter()
+            .any(|&a| cluster.actions[a].flags.has(ActionFlags::RESCHEDULE))
     {
         is_optional = false;
     }
     let next_role = cluster.resources[r].next_role;
     let wrong_role = match role {
         None => next_role == Role::Promoted,
-        Some(role) => {
-            role != next_role && !(role == Role::Unpromoted && next_role == Role::Started && false)
-        }
+        Some(role) => role != next_role,
     };
     if wrong_role {
         if is_optional && let Some(n) = node {
@@ -711,9 +694,8 @@ fn recurring_op(
     }
     let mon = custom_action(cluster, r, task, interval, node, is_optional);
     let start_runnable = start.is_some_and(|s| cluster.actions[s].runnable());
-    if !start_runnable {
-        cluster.actions[mon].flags.clear(ActionFlags::RUNNABLE);
-    } else if node.is_none_or(|n| !cluster.nodes[n].online || cluster.nodes[n].unclean) {
+    if !start_runnable || node.is_none_or(|n| !cluster.nodes[n].online || cluster.nodes[n].unclean)
+    {
         cluster.actions[mon].flags.clear(ActionFlags::RUNNABLE);
     }
     if next_role == Role::Promoted {

@@ -148,11 +148,7 @@ fn distribute(
     reset_counts(cluster, r);
     let available = nodes.iter().filter(|&&n| cluster.nodes[n].can_run).count();
     let all_coloc = max < available;
-    let loop_max = if available > 0 {
-        (max / available).max(1)
-    } else {
-        1
-    };
+    let loop_max = max.checked_div(available).unwrap_or(1).max(1);
     let mut allocated = 0;
     // Keep active instances where they are, as far as possible.
     for &child in children {

@@ -678,7 +678,7 @@ pub struct Cluster {
     pub promotion_scores_added: Vec<RscId>,
     pub promotion_ordered: Vec<RscId>,
     /// Notification pseudo-actions per (clone, task).
-    pub notifications: Vec<(RscId, Task, crate::notify::NotifyOps)>,
+    pub(crate) notifications: Vec<(RscId, Task, crate::notify::NotifyOps)>,
     /// Remaining utilization capacity per node.
     pub remaining_capacity: BTreeMap<NodeId, BTreeMap<String, i64>>,
     /// Inputs may have private parameters masked (as crm_simulate assumes):

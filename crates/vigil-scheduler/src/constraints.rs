@@ -737,14 +737,10 @@ pub(crate) fn members_of(cluster: &Cluster, cib: &Cib, set: &ResourceSet) -> Vec
     set_members(cluster, cib, set)
 }
 
-pub(crate) fn sequential(set: &ResourceSet) -> bool {
-    set_sequential(set)
-}
-
 // ----------------------------------------------------------------- tickets
 
 fn unpack_ticket(cluster: &mut Cluster, cib: &Cib, t: &config::TicketConstraint) {
-    let mut bind = |cluster: &mut Cluster, r: RscId, role: Option<Role>| {
+    let bind = |cluster: &mut Cluster, r: RscId, role: Option<Role>| {
         let loss_policy = t.loss_policy.clone().unwrap_or_else(|| "stop".into());
         let idx = cluster.ticket_bindings.len();
         cluster.ticket_bindings.push(TicketBinding {

@@ -157,9 +157,10 @@ fn compute(
         .is_some_and(|a| a.class == "stonith");
     let mut secure_params = params.clone();
     secure_params.retain(|k, _| {
-        !secure_list.contains(&k.as_str())
-            && !(old_version && is_fence && is_fence_param(k))
-            && !(old_version && k == "CRM_meta_timeout")
+        let secret = secure_list.contains(&k.as_str());
+        let old_fence_param = old_version && is_fence && is_fence_param(k);
+        let old_timeout = old_version && k == "CRM_meta_timeout";
+        !(secret || old_fence_param || old_timeout)
     });
     let secure = md5_of_parameters(&secure_params);
     Digests {

@@ -181,7 +181,7 @@ pub(crate) fn fail_count(
             k == &plain && op_suffix.is_none()
         };
         if matches_count && let Some(s) = Score::parse(v) {
-            count = count + s;
+            count += s;
         }
         let matches_last = if let Some(rest) = k.strip_prefix(&last_op) {
             op_suffix.as_deref().is_none_or(|s| s == rest)
@@ -207,7 +207,7 @@ pub(crate) fn fail_count(
 pub(crate) fn fail_count_with_fillers(cluster: &Cluster, r: RscId, n: NodeId) -> Score {
     let mut total = fail_count(cluster, r, n, true, None).0;
     for &f in &cluster.resources[r].fillers {
-        total = total + fail_count(cluster, f, n, true, None).0;
+        total += fail_count(cluster, f, n, true, None).0;
     }
     total
 }
@@ -334,10 +334,8 @@ pub(crate) fn active_range(ops: &[&LrmOp]) -> (i64, i64) {
         match op.operation.as_str() {
             "stop" if op.op_status == 0 => stop = i,
             "start" | "migrate_from" => start = i,
-            "monitor" if implied_monitor_start <= stop => {
-                if op.rc_code == 0 || op.rc_code == 8 {
-                    implied_monitor_start = i;
-                }
+            "monitor" if implied_monitor_start <= stop && (op.rc_code == 0 || op.rc_code == 8) => {
+                implied_monitor_start = i;
             }
             "promote" | "demote" => implied_clone_start = i,
             _ => {}

@@ -306,10 +306,10 @@ fn trigger_unfencing(
         return;
     }
     if let Some(r) = rsc
-        && !cluster.resources[r]
+        && cluster.resources[r]
             .agent
             .as_ref()
-            .is_some_and(|a| a.class == "stonith")
+            .is_none_or(|a| a.class != "stonith")
     {
         return;
     }

@@ -13,7 +13,7 @@ fn node_health(cluster: &Cluster, n: NodeId, base: Score) -> Score {
             continue;
         }
         let s = crate::constraints::score_value(cluster, v).unwrap_or(Score::ZERO);
-        total = total + s;
+        total += s;
     }
     total
 }

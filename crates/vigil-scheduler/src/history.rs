@@ -2,8 +2,6 @@
 //! operation history — which resources are active where, in which role,
 //! and what has failed.
 
-use std::collections::BTreeMap;
-
 use vigil_cib::nvset::evaluate_sets;
 use vigil_cib::rule::RuleContext;
 use vigil_cib::status::{LrmOp, LrmResource, NodeState};
@@ -146,7 +144,7 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
             }
         }
     }
-    for n in 0..cluster.nodes.len() {
+    for (n, &done) in unpacked.iter().enumerate() {
         if !cluster.nodes[n].is_remote() {
             continue;
         }
@@ -155,7 +153,7 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
         {
             cluster.resources[conn].next_role = Role::Stopped;
         }
-        if !unpacked[n] {
+        if !done {
             crate::remote::determine_remote_online(cluster, n);
         }
     }
@@ -585,7 +583,7 @@ fn unpack_lrm_resource(
         cluster.resources[r].managed = false;
     }
     let mut ops: Vec<&LrmOp> = lrm.ops.iter().collect();
-    ops.sort_by(|a, b| op_sort_key(a).cmp(&op_sort_key(b)));
+    ops.sort_by_key(|a| op_sort_key(a));
 
     let saved_role = cluster.resources[r].role;
     let mut replay = Replay {

@@ -8,6 +8,8 @@ use crate::ordering::order_actions;
 
 /// The pseudo-actions that bracket one clone action.
 #[derive(Debug, Clone, Copy)]
+// The per-instance notification actions (in progress) read every field.
+#[allow(dead_code)]
 pub(crate) struct NotifyOps {
     pub pre: ActionId,
     pub pre_done: ActionId,

@@ -40,6 +40,7 @@ pub(crate) fn order_actions(
     true
 }
 
+#[allow(clippy::too_many_arguments)]
 fn push_order(
     cluster: &mut Cluster,
     first_rsc: Option<RscId>,
@@ -463,6 +464,7 @@ fn relaxed_pseudo(cluster: &mut Cluster, key: &str, required: usize) -> ActionId
 }
 
 /// `then` may proceed once `min` instances of clone `first` can do their action.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn clone_min_order(
     cluster: &mut Cluster,
     id: &str,
@@ -667,20 +669,6 @@ pub(crate) fn apply_orderings(cluster: &mut Cluster) {
 /// The actions of `r` for a task (newest first), as orderings find them.
 fn actions_by_task(cluster: &mut Cluster, r: RscId, task: Task) -> Vec<ActionId> {
     find_actions(cluster, r, task, 0, None)
-}
-
-/// The role a resource will have after this transition (collectives:
-/// the highest of their children).
-pub(crate) fn next_state(cluster: &Cluster, r: RscId) -> Role {
-    let rsc = &cluster.resources[r];
-    if rsc.children.is_empty() {
-        return rsc.next_role;
-    }
-    rsc.children
-        .iter()
-        .map(|&c| next_state(cluster, c))
-        .max()
-        .unwrap_or(Role::Stopped)
 }
 
 fn order_first(cluster: &mut Cluster, first: RscId, o: &RscOrdering) {
@@ -1369,14 +1357,15 @@ pub(crate) fn primitive_update_actions(
         let then_task = cluster.actions[then].task;
         let single_running_here = cluster.resources[tr].running_on.len() == 1
             && cluster.actions[then].node == cluster.resources[tr].running_on.first().copied();
-        if then_state == Role::Stopped && then_task == Task::Stop {
-        } else if then_state >= Role::Started
+        // A stop of something already stopped, or an optional start of
+        // something already running on that one node, is unaffected.
+        let stopping_stopped = then_state == Role::Stopped && then_task == Task::Stop;
+        let starting_running = then_state >= Role::Started
             && then_task == Task::Start
             && cluster.actions[then].optional()
             && cluster.actions[then].node.is_some()
-            && single_running_here
-        {
-        } else if !cluster.actions[first].runnable() {
+            && single_running_here;
+        if !stopping_stopped && !starting_running && !cluster.actions[first].runnable() {
             action_implies(cluster, then, first, ActionFlags::OPTIONAL);
             action_implies(cluster, then, first, ActionFlags::RUNNABLE);
         }

@@ -34,7 +34,7 @@ fn add_node_score(cluster: &mut Cluster, r: RscId, n: NodeId, score: Score) {
         add_node_score(cluster, c, n, score);
     }
     let entry = cluster.resources[r].allowed.entry(n).or_insert(Score::ZERO);
-    *entry = *entry + score;
+    *entry += score;
 }
 
 /// The default of a symmetric cluster: every node allowed with score 0.
@@ -105,7 +105,7 @@ fn apply_location_to(cluster: &mut Cluster, r: RscId, loc: &LocationRule) {
     for &(n, score) in &loc.nodes {
         let rsc = &mut cluster.resources[r];
         let entry = rsc.allowed.entry(n).or_insert(Score::ZERO);
-        *entry = *entry + score;
+        *entry += score;
         match loc.discovery {
             Discovery::Exclusive => {
                 rsc.exclusive_discover = true;
@@ -392,12 +392,12 @@ fn choose_node(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> bool 
     let nodes = sorted_nodes(cluster, &cluster.resources[r].allowed, current);
     let best = nodes.first().copied();
     let mut chosen = None;
-    if let (Some(p), Some(best)) = (prefer, best) {
-        if let Some(&score) = cluster.resources[r].allowed.get(&p) {
-            let best_score = cluster.resources[r].allowed[&best];
-            if score >= best_score && node_available(cluster, p) {
-                chosen = Some(p);
-            }
+    if let (Some(p), Some(best)) = (prefer, best)
+        && let Some(&score) = cluster.resources[r].allowed.get(&p)
+    {
+        let best_score = cluster.resources[r].allowed[&best];
+        if score >= best_score && node_available(cluster, p) {
+            chosen = Some(p);
         }
     }
     if chosen.is_none()

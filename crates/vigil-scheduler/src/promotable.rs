@@ -258,9 +258,7 @@ fn node_to_be_promoted_on(
     node_max: usize,
 ) -> Option<NodeId> {
     for &c in &cluster.resources[r].children {
-        if node_to_be_promoted_on(cluster, c, clone, counts, node_max).is_none() {
-            return None;
-        }
+        node_to_be_promoted_on(cluster, c, clone, counts, node_max)?;
     }
     let node = location(cluster, r, false)?;
     let rsc = &cluster.resources[r];
@@ -304,7 +302,7 @@ fn promotion_order(cluster: &mut Cluster, r: RscId) {
             continue;
         }
         let entry = cluster.resources[r].allowed.entry(n).or_insert(Score::ZERO);
-        *entry = *entry + si;
+        *entry += si;
     }
     for ci in cluster.resources[r].coloc_as_dependent.clone() {
         let c = cluster.colocations[ci].clone();

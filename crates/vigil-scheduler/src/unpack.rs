@@ -489,7 +489,7 @@ fn apply_meta(cluster: &Cluster, rsc: &mut Resource) {
     let meta = &rsc.meta;
     let get = |name: &str| meta.get(name).map(String::as_str);
     rsc.priority = get("priority")
-        .and_then(|v| Score::parse(v))
+        .and_then(Score::parse)
         .map(|s| s.value())
         .unwrap_or(0);
     rsc.stickiness = get("resource-stickiness")

@@ -58,7 +58,10 @@ fn scheduler_corpus_scoreboard() {
         {
             groups.insert(g, (p, t));
         }
-        if let Some(n) = line.strip_suffix(" failed").and_then(|l| l.split(" passed").next()) {
+        if let Some(n) = line
+            .strip_suffix(" failed")
+            .and_then(|l| l.split(" passed").next())
+        {
             passed = n.trim().parse::<usize>().ok();
         }
     }
@@ -66,7 +69,9 @@ fn scheduler_corpus_scoreboard() {
     println!("{}", text.lines().last().unwrap_or_default());
     let mut problems = Vec::new();
     if passed < PASS_FLOOR {
-        problems.push(format!("{passed} cases pass, fewer than the floor {PASS_FLOOR}"));
+        problems.push(format!(
+            "{passed} cases pass, fewer than the floor {PASS_FLOOR}"
+        ));
     }
     for g in REQUIRED_GROUPS {
         let Some(&(p, t)) = groups.get(g) else {

@@ -18,14 +18,26 @@ fn web_cluster_simulation_matches_crm_simulate() {
         .arg(example("web-cluster.xml"))
         .output()
         .expect("run vigil");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = String::from_utf8(out.stdout).expect("utf-8 output");
-    let want = std::fs::read_to_string(example("web-cluster.simulate.txt")).expect("expected output");
+    let want =
+        std::fs::read_to_string(example("web-cluster.simulate.txt")).expect("expected output");
     let want_sections = want.split("\n\n").count();
     let got_sections = got.split("\n\n").count();
     // Every section we print must be crm_simulate's, byte for byte, in order.
     assert!(got_sections >= 3, "too few sections:\n{got}");
     let n = got_sections.min(want_sections);
-    let prefix = |s: &str| s.split("\n\n").take(n).collect::<Vec<_>>().join("\n\n").trim_end().to_string();
+    let prefix = |s: &str| {
+        s.split("\n\n")
+            .take(n)
+            .collect::<Vec<_>>()
+            .join("\n\n")
+            .trim_end()
+            .to_string()
+    };
     assert_eq!(prefix(&got), prefix(&want));
 }
