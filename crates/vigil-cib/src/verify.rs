@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use vigil_xml::Element;
 
 use crate::score::Score;
-use crate::time::{DateTime, SpecRange, parse_interval_ms};
+use crate::time::{DateTime, SPEC_FIELDS, SpecRange, parse_interval_ms};
 use crate::{Cib, Diagnostics, Severity, parse_bool};
 use vocabulary::*;
 
@@ -722,39 +722,40 @@ impl<'a> Checker<'a> {
     /// Whether fencing is enabled, and the nvpair that says so (if any).
     /// `None` when the value is not a boolean (reported elsewhere).
     fn fencing_setting(&self) -> Option<(bool, Option<&'a Element>)> {
-        let Some(crm) = self
+        match self.cluster_option(&["stonith-enabled", "fencing-enabled"]) {
+            None => Some((true, None)),
+            Some((nv, value)) => parse_bool(value).map(|on| (on, Some(nv))),
+        }
+    }
+
+    /// The nvpair (and its value) that sets the first of `names` among the
+    /// cluster options that always apply (sets without rules): the
+    /// bootstrap set first, then by descending score, as Pacemaker
+    /// evaluates them.
+    fn cluster_option(&self, names: &[&str]) -> Option<(&'a Element, &'a str)> {
+        let crm = self
             .root
             .child("configuration")
-            .and_then(|c| c.child("crm_config"))
-        else {
-            return Some((true, None));
-        };
+            .and_then(|c| c.child("crm_config"))?;
         let mut sets: Vec<&Element> = crm
             .elements_named("cluster_property_set")
             .filter_map(|s| self.resolve(s))
             .filter(|s| s.child("rule").is_none())
             .collect();
-        // The bootstrap set first, then by descending score.
         sets.sort_by_key(|s| {
+            let score = s.attr("score").and_then(Score::parse);
             (
                 s.id() != "cib-bootstrap-options",
-                std::cmp::Reverse(
-                    s.attr("score")
-                        .and_then(Score::parse)
-                        .unwrap_or(Score::ZERO),
-                ),
+                std::cmp::Reverse(score.unwrap_or(Score::ZERO)),
             )
         });
-        for set in sets {
-            for nv in set.elements_named("nvpair") {
-                let Some(nv) = self.resolve(nv) else { continue };
-                if matches!(nv.attr("name"), Some("stonith-enabled" | "fencing-enabled")) {
-                    let value = nv.attr("value")?;
-                    return parse_bool(value).map(|on| (on, Some(nv)));
-                }
-            }
-        }
-        Some((true, None))
+        sets.into_iter()
+            .flat_map(|set| set.elements_named("nvpair"))
+            .filter_map(|nv| self.resolve(nv))
+            .find_map(|nv| {
+                let named = nv.attr("name").is_some_and(|n| names.contains(&n));
+                named.then(|| nv.attr("value").map(|v| (nv, v))).flatten()
+            })
     }
 
     // ----------------------------------------------------------------------
@@ -1114,26 +1115,18 @@ impl<'a> Checker<'a> {
 
     /// SBD watchdog self-fencing counts as a fence device.
     fn watchdog_fencing(&self) -> bool {
-        let Some(crm) = self
-            .root
-            .child("configuration")
-            .and_then(|c| c.child("crm_config"))
-        else {
-            return false;
-        };
-        crm.elements_named("cluster_property_set")
-            .filter_map(|s| self.resolve(s))
-            .flat_map(|s| s.elements_named("nvpair"))
-            .any(|nv| match (nv.attr("name"), nv.attr("value")) {
-                (Some("have-watchdog"), Some(v)) => parse_bool(v) == Some(true),
-                (Some("stonith-watchdog-timeout" | "fencing-watchdog-timeout"), Some(v)) => {
-                    let v = v.trim();
-                    v.parse::<i64>()
-                        .map(|n| n != 0)
-                        .unwrap_or_else(|_| crate::time::parse_msec(v).is_some_and(|ms| ms > 0))
-                }
-                _ => false,
-            })
+        let have_watchdog = self
+            .cluster_option(&["have-watchdog"])
+            .is_some_and(|(_, v)| parse_bool(v) == Some(true));
+        let timeout_set = self
+            .cluster_option(&["stonith-watchdog-timeout", "fencing-watchdog-timeout"])
+            .is_some_and(|(_, v)| {
+                let v = v.trim();
+                v.parse::<i64>()
+                    .map(|n| n != 0)
+                    .unwrap_or_else(|_| crate::time::parse_msec(v).is_some_and(|ms| ms > 0))
+            });
+        have_watchdog || timeout_set
     }
 
     // ----------------------------------------------------------------------
@@ -1877,22 +1870,18 @@ impl<'a> Checker<'a> {
             }
         }
         let role = op.attr("role");
-        if let Some(r) = role {
-            if !ROLES.contains(&r) {
-                let hint = suggest(r, ROLES, || {
-                    format!("use one of: {}", quoted_list(&ROLES[..4]))
-                });
-                self.error(op, id, format!("invalid role {r:?}"), hint);
-            } else if !promotable && matches!(r, "Promoted" | "Unpromoted" | "Master" | "Slave") {
-                self.warn(
-                    op,
-                    id,
-                    format!(
-                        "operation for role {r} on {owner}, which is not promotable; it never runs"
-                    ),
-                    "remove role=, or use Started".into(),
-                );
-            }
+        if let Some(r) = self.check_role(op, id, "role")
+            && !promotable
+            && matches!(r, "Promoted" | "Unpromoted" | "Master" | "Slave")
+        {
+            self.warn(
+                op,
+                id,
+                format!(
+                    "operation for role {r} on {owner}, which is not promotable; it never runs"
+                ),
+                "remove role=, or use Started".into(),
+            );
         }
         if let Some(f) = op.attr("on-fail") {
             self.check_on_fail(op, f, name, role, interval);
@@ -2017,14 +2006,7 @@ impl<'a> Checker<'a> {
             ),
             _ => {}
         }
-        if let Some(r) = rule.attr("role")
-            && !ROLES.contains(&r)
-        {
-            let hint = suggest(r, ROLES, || {
-                format!("use one of: {}", quoted_list(&ROLES[..4]))
-            });
-            self.error(rule, id, format!("invalid role {r:?}"), hint);
-        }
+        self.check_role(rule, id, "role");
         let mut conditions = 0;
         for c in rule.elements() {
             conditions += 1;
@@ -2257,7 +2239,7 @@ impl<'a> Checker<'a> {
                         "date_spec yearsdays is not read by Pacemaker".into(),
                         "use yeardays".into(),
                     );
-                } else if DATE_SPEC_FIELDS.contains(&k.as_str()) {
+                } else if SPEC_FIELDS.contains(&k.as_str()) {
                     if SpecRange::parse(v).is_none() {
                         self.error(
                             s,
@@ -2663,55 +2645,75 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The two resources of a colocation (`rsc`, `with-rsc`) or ordering
+    /// (`first`, `then`) written as attributes. Reports a mix with resource
+    /// sets, a missing side and a resource paired with itself; returns what
+    /// both sides resolved to when the pair is there.
+    fn resource_pair(
+        &mut self,
+        c: &'a Element,
+        sets: usize,
+        [a_attr, b_attr]: [&'static str; 2],
+        what: &str,
+        with_itself: &str,
+    ) -> Option<[Option<Target<'a>>; 2]> {
+        let id = c.id();
+        let (a, b) = (c.attr(a_attr), c.attr(b_attr));
+        if sets > 0 {
+            if a.is_some() || b.is_some() {
+                self.error(
+                    c,
+                    id,
+                    format!("{what} has both {a_attr}/{b_attr} and resource sets"),
+                    format!("use either {a_attr} and {b_attr}, or <resource_set>s"),
+                );
+            }
+            return None;
+        }
+        let (Some(a), Some(b)) = (a, b) else {
+            if !self.typo_in(c, &[a_attr, b_attr]) {
+                self.error(
+                    c,
+                    id,
+                    format!("{what} needs both {a_attr} and {b_attr}"),
+                    format!("add {a_attr}=\"<resource>\" {b_attr}=\"<resource>\""),
+                );
+            }
+            return None;
+        };
+        let ta = self.constrainable(c, id, &format!("{a_attr}="), a);
+        let tb = self.constrainable(c, id, &format!("{b_attr}="), b);
+        if a == b {
+            self.warn(
+                c,
+                id,
+                format!("{a} is {with_itself} itself"),
+                "this has no effect; name two different resources".into(),
+            );
+        }
+        Some([ta, tb])
+    }
+
     fn check_colocation(&mut self, c: &'a Element) {
         let id = c.id();
         let sets = self.check_sets(c, "rsc_colocation");
-        let rsc = c.attr("rsc");
-        let with = c.attr("with-rsc");
-        if sets > 0 && (rsc.is_some() || with.is_some()) {
-            self.error(
-                c,
-                id,
-                "colocation has both rsc/with-rsc and resource sets".into(),
-                "use either rsc and with-rsc, or <resource_set>s".into(),
-            );
-        } else if sets == 0 {
-            match (rsc, with) {
-                (Some(a), Some(b)) => {
-                    let ta = self.constrainable(c, id, "rsc=", a);
-                    let tb = self.constrainable(c, id, "with-rsc=", b);
-                    if let Some(role) = self.check_role(c, id, "rsc-role") {
-                        self.check_role_fits(c, id, "rsc-role", role, ta);
-                    }
-                    if let Some(role) = self.check_role(c, id, "with-rsc-role") {
-                        self.check_role_fits(c, id, "with-rsc-role", role, tb);
-                    }
-                    if matches!(ta, Some(Target::Tag | Target::Template))
-                        && matches!(tb, Some(Target::Tag | Target::Template))
-                    {
-                        self.error(
-                            c,
-                            id,
-                            "colocation between two tags or templates".into(),
-                            "at least one side must be a single resource; use a resource set to colocate several".into(),
-                        );
-                    }
-                    if a == b {
-                        self.warn(
-                            c,
-                            id,
-                            format!("{a} is colocated with itself"),
-                            "this has no effect; name two different resources".into(),
-                        );
-                    }
-                }
-                _ if self.typo_in(c, &["rsc", "with-rsc"]) => {}
-                _ => self.error(
+        let pair = self.resource_pair(c, sets, ["rsc", "with-rsc"], "colocation", "colocated with");
+        if let Some([ta, tb]) = pair {
+            if let Some(role) = self.check_role(c, id, "rsc-role") {
+                self.check_role_fits(c, id, "rsc-role", role, ta);
+            }
+            if let Some(role) = self.check_role(c, id, "with-rsc-role") {
+                self.check_role_fits(c, id, "with-rsc-role", role, tb);
+            }
+            if matches!(ta, Some(Target::Tag | Target::Template))
+                && matches!(tb, Some(Target::Tag | Target::Template))
+            {
+                self.error(
                     c,
                     id,
-                    "colocation needs both rsc and with-rsc".into(),
-                    "add rsc=\"<dependent resource>\" with-rsc=\"<resource it follows>\"".into(),
-                ),
+                    "colocation between two tags or templates".into(),
+                    "at least one side must be a single resource; use a resource set to colocate several".into(),
+                );
             }
         }
         self.check_score_attr(c, id);
@@ -2721,42 +2723,13 @@ impl<'a> Checker<'a> {
     fn check_order(&mut self, c: &'a Element) {
         let id = c.id();
         let sets = self.check_sets(c, "rsc_order");
-        let first = c.attr("first");
-        let then = c.attr("then");
-        if sets > 0 && (first.is_some() || then.is_some()) {
-            self.error(
-                c,
-                id,
-                "ordering has both first/then and resource sets".into(),
-                "use either first and then, or <resource_set>s".into(),
-            );
-        } else if sets == 0 {
-            match (first, then) {
-                (Some(a), Some(b)) => {
-                    let ta = self.constrainable(c, id, "first=", a);
-                    let tb = self.constrainable(c, id, "then=", b);
-                    if let Some(action) = self.check_choice(c, id, "first-action", &ORDER_ACTIONS) {
-                        self.check_action_fits(c, id, "first-action", action, ta);
-                    }
-                    if let Some(action) = self.check_choice(c, id, "then-action", &ORDER_ACTIONS) {
-                        self.check_action_fits(c, id, "then-action", action, tb);
-                    }
-                    if a == b {
-                        self.warn(
-                            c,
-                            id,
-                            format!("{a} is ordered after itself"),
-                            "this has no effect; name two different resources".into(),
-                        );
-                    }
-                }
-                _ if self.typo_in(c, &["first", "then"]) => {}
-                _ => self.error(
-                    c,
-                    id,
-                    "ordering needs both first and then".into(),
-                    "add first=\"<resource>\" then=\"<resource>\"".into(),
-                ),
+        let pair = self.resource_pair(c, sets, ["first", "then"], "ordering", "ordered after");
+        if let Some([ta, tb]) = pair {
+            if let Some(action) = self.check_choice(c, id, "first-action", &ORDER_ACTIONS) {
+                self.check_action_fits(c, id, "first-action", action, ta);
+            }
+            if let Some(action) = self.check_choice(c, id, "then-action", &ORDER_ACTIONS) {
+                self.check_action_fits(c, id, "then-action", action, tb);
             }
         }
         let kind = self.check_choice(c, id, "kind", &ORDER_KINDS);

@@ -243,21 +243,6 @@ pub(super) const VALUE_SOURCES: [&str; 3] = ["literal", "param", "meta"];
 
 pub(super) const DATE_OPS: [&str; 4] = ["in_range", "gt", "lt", "date_spec"];
 
-/// Fields of `<date_spec>` (see [`crate::time::DateSpec`]).
-pub(super) const DATE_SPEC_FIELDS: [&str; 11] = [
-    "years",
-    "months",
-    "monthdays",
-    "weekdays",
-    "yeardays",
-    "hours",
-    "minutes",
-    "seconds",
-    "weekyears",
-    "weeks",
-    "moon",
-];
-
 /// Fields of `<duration>`.
 pub(super) const DURATION_FIELDS: [&str; 7] = [
     "years", "months", "weeks", "days", "hours", "minutes", "seconds",
