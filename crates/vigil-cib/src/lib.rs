@@ -6,6 +6,8 @@
 //! [`Status`] read from it. Problems found while reading are collected as
 //! [`Diagnostics`] with the source line and XML id, never panics: a broken
 //! CIB still yields a view plus the list of what is wrong with it.
+//! [`verify::verify`] adds the full set of semantic checks behind
+//! `vigil verify` (crm_verify).
 
 pub mod config;
 pub mod nvset;
@@ -13,6 +15,7 @@ pub mod rule;
 pub mod score;
 pub mod status;
 pub mod time;
+pub mod verify;
 
 use std::fmt;
 
@@ -146,13 +149,55 @@ pub enum Severity {
     Error,
 }
 
-/// One problem found in a CIB: what, where (line and XML id).
+impl Severity {
+    /// `error` or `warning`, as diagnostics print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One problem found in a CIB: what, where (line and XML id), and what
+/// would be valid instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub line: u32,
     pub id: String,
     pub message: String,
+    /// What would be valid, or how to fix it; empty when there is nothing
+    /// useful to add.
+    pub hint: String,
+}
+
+impl Diagnostic {
+    /// Attach what would be valid (builder style).
+    pub fn hint(&mut self, hint: impl Into<String>) -> &mut Diagnostic {
+        self.hint = hint.into();
+        self
+    }
+
+    /// One line: `FILE:LINE: error: <what> (id <id>): <what would be valid>`.
+    /// The id part is left out for elements without an id, the hint part
+    /// when there is no hint.
+    pub fn render(&self, file: &str) -> String {
+        let mut out = format!(
+            "{file}:{}: {}: {}",
+            self.line,
+            self.severity.as_str(),
+            self.message
+        );
+        if !self.id.is_empty() {
+            out.push_str(&format!(" (id {})", self.id));
+        }
+        if !self.hint.is_empty() {
+            out.push_str(": ");
+            out.push_str(&self.hint);
+        }
+        out
+    }
 }
 
 /// Problems collected while reading or checking a CIB.
@@ -162,25 +207,46 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub fn error(&mut self, at: &Element, message: String) {
-        self.push(Severity::Error, at.line, at.id(), message);
+    pub fn error(&mut self, at: &Element, message: String) -> &mut Diagnostic {
+        self.push(Severity::Error, at.line, at.id(), message)
     }
 
-    pub fn warning(&mut self, at: &Element, message: String) {
-        self.push(Severity::Warning, at.line, at.id(), message);
+    pub fn warning(&mut self, at: &Element, message: String) -> &mut Diagnostic {
+        self.push(Severity::Warning, at.line, at.id(), message)
     }
 
-    pub fn push(&mut self, severity: Severity, line: u32, id: &str, message: String) {
+    pub fn push(
+        &mut self,
+        severity: Severity,
+        line: u32,
+        id: &str,
+        message: String,
+    ) -> &mut Diagnostic {
         self.items.push(Diagnostic {
             severity,
             line,
             id: id.to_string(),
             message,
+            hint: String::new(),
         });
+        let last = self.items.len() - 1;
+        &mut self.items[last]
     }
 
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.items.iter().filter(|d| d.severity == severity).count()
     }
 }
 

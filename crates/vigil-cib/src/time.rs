@@ -1031,7 +1031,7 @@ pub struct DateSpec {
 
 /// The attributes of a `<date_spec>` Pacemaker 2.1 reads. (The old schema
 /// spelling `yearsdays` is not one of them.)
-const SPEC_FIELDS: [&str; 11] = [
+pub const SPEC_FIELDS: [&str; 11] = [
     "years",
     "months",
     "monthdays",

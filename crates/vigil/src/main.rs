@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod simulate;
+mod verify;
 
 #[derive(Parser)]
 #[command(
@@ -21,11 +22,14 @@ struct Cli {
 enum Command {
     /// Show what the cluster would do (crm_simulate).
     Simulate(simulate::Args),
+    /// Check a configuration for errors (crm_verify).
+    Verify(verify::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Verify(args) => verify::run(args),
     }
 }
