@@ -902,7 +902,7 @@ impl<'a> Checker<'a> {
         }
         let id = set.id();
         if let Some(s) = set.attr("score")
-            && Score::parse(s).is_none()
+            && Score::parse_strict(s).is_none()
         {
             self.error(
                 set,
@@ -1998,7 +1998,7 @@ impl<'a> Checker<'a> {
                 "rule has both score and score-attribute".into(),
                 "keep one of them".into(),
             ),
-            (Some(s), None) if Score::parse(s).is_none() => self.error(
+            (Some(s), None) if Score::parse_strict(s).is_none() => self.error(
                 rule,
                 id,
                 format!("rule has an invalid score {s:?}"),
@@ -2417,7 +2417,7 @@ impl<'a> Checker<'a> {
 
     fn check_score_attr(&mut self, at: &'a Element, owner: &str) -> Option<Score> {
         let v = at.attr("score")?;
-        let s = Score::parse(v);
+        let s = Score::parse_strict(v);
         if s.is_none() {
             self.error(
                 at,

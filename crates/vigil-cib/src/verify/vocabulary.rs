@@ -42,7 +42,7 @@ impl Kind {
         let v = value.trim();
         let ok = match self {
             Kind::Bool => crate::parse_bool(v).is_some(),
-            Kind::Score => Score::parse(v).is_some(),
+            Kind::Score => Score::parse_strict(v).is_some(),
             Kind::Int { min } => v.parse::<i64>().is_ok_and(|n| n >= min),
             Kind::Time => is_time(v),
             Kind::Interval => is_interval(v),
