@@ -51,6 +51,13 @@ fn parse_role(text: Option<&str>) -> Option<Role> {
     text.and_then(Role::parse)
 }
 
+/// The role a location constraint is limited to. Every instance of a
+/// promotable clone passes through Unpromoted, so a location for the Started
+/// or Unpromoted role applies to every role.
+fn location_role(text: Option<&str>) -> Option<Role> {
+    parse_role(text).filter(|&r| r == Role::Promoted)
+}
+
 pub(crate) fn unpack(cluster: &mut Cluster, cib: &Cib) {
     let constraints = cib.config.constraints.clone();
     for c in &constraints {
@@ -122,7 +129,7 @@ fn add_location_for(
     discovery: Discovery,
     submatches: &[String],
 ) {
-    let role = parse_role(l.role.as_deref());
+    let role = location_role(l.role.as_deref());
     if let Some(node_name) = &l.node {
         let Some(score) = l.score.as_deref().and_then(|s| score_value(cluster, s)) else {
             cluster
@@ -165,7 +172,10 @@ fn add_location_for(
             };
             nodes.push((n, score));
         }
-        let rule_role = rule.role.as_deref().and_then(Role::parse).or(role);
+        let rule_role = match rule.role.as_deref() {
+            Some(r) => location_role(Some(r)),
+            None => role,
+        };
         cluster.locations.push(LocationRule {
             id: l.id.clone(),
             rsc: r,
