@@ -973,11 +973,27 @@ fn interleave_update(
     changed
 }
 
-/// Stop an instance from becoming active (nothing it depends on will be on its node).
+/// Stop an instance from becoming active (nothing it depends on will be on
+/// its node). Its actions are already scheduled, so they are updated as for
+/// any resource that could not be placed: the stop becomes mandatory, the
+/// start and the recurring monitors unrunnable.
 fn inhibit_instance(cluster: &mut Cluster, r: RscId) -> bool {
     let was = cluster.resources[r].assigned;
     for p in cluster.primitives_under(r) {
         placement::assign_to(cluster, p, None, true);
+        for a in cluster.resources[p].actions.clone() {
+            let act = &mut cluster.actions[a];
+            match act.task {
+                Task::Stop => act.flags.clear(ActionFlags::OPTIONAL),
+                Task::Start => act.flags.clear(ActionFlags::RUNNABLE),
+                _ if act.interval_ms > 0
+                    && act.meta.get("target_rc").map(String::as_str) != Some("7") =>
+                {
+                    act.flags.clear(ActionFlags::RUNNABLE)
+                }
+                _ => {}
+            }
+        }
     }
     cluster.resources[r].assigned = None;
     was.is_some()
