@@ -783,10 +783,7 @@ pub(crate) fn summary_action_flags(
 ) -> ActionFlags {
     let r = cluster.actions[a].rsc.unwrap_or(0);
     // A notification summarizes the action it notifies about.
-    let task = match &cluster.actions[a].notify_type {
-        Some((_, op)) => op.started_by(),
-        None => cluster.actions[a].task.started_by(),
-    };
+    let task = cluster.actions[a].notified_task().started_by();
     let mut flags = ActionFlags::OPTIONAL | ActionFlags::RUNNABLE | ActionFlags::PSEUDO;
     let mut any_runnable = false;
     let children = crate::bundle::summary_children(cluster, r);
@@ -936,7 +933,7 @@ fn interleave_update(
     kind: OrderFlags,
 ) -> Changed {
     let mut changed = Changed::default();
-    let first_task = cluster.actions[first].task;
+    let first_task = cluster.actions[first].notified_task();
     let current = matches!(first_task, Task::Stopped | Task::Demoted);
     let (Some(fr), Some(tr)) = (cluster.actions[first].rsc, cluster.actions[then].rsc) else {
         return changed;

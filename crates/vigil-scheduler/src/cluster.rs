@@ -566,6 +566,14 @@ impl Action {
     pub fn pseudo(&self) -> bool {
         self.flags.has(ActionFlags::PSEUDO)
     }
+    /// The task this action stands for: a clone notification stands for
+    /// the action it notifies about.
+    pub fn notified_task(&self) -> Task {
+        match &self.notify_type {
+            Some((_, op)) => *op,
+            None => self.task,
+        }
+    }
 }
 
 /// Global settings from `crm_config`.
