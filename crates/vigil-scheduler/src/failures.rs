@@ -145,13 +145,37 @@ impl Resource {
 }
 
 /// The id fail counts are recorded under: anonymous clone instances use
-/// the configured id, everything else its own id.
-fn failcount_id(cluster: &Cluster, r: RscId) -> String {
+/// the configured id (older versions appended an instance number, which
+/// any instance then matches), everything else its own id.
+fn failcount_id(cluster: &Cluster, r: RscId) -> (String, bool) {
     let rsc = &cluster.resources[r];
     if crate::history::is_anonymous_instance(cluster, r) {
-        rsc.base_id.clone()
+        (rsc.base_id.clone(), true)
     } else {
-        rsc.id.clone()
+        (rsc.id.clone(), false)
+    }
+}
+
+/// Whether a transient attribute name is `PREFIX-ID[:N][#OP]` for this
+/// resource, and if so what follows the `#` (if anything).
+fn failure_attr_suffix<'k>(
+    name: &'k str,
+    prefix: &str,
+    id: &str,
+    any_instance: bool,
+) -> Option<Option<&'k str>> {
+    let mut rest = name.strip_prefix(prefix)?.strip_prefix('-')?.strip_prefix(id)?;
+    if any_instance && let Some(after) = rest.strip_prefix(':') {
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &after[digits..];
+    }
+    if rest.is_empty() {
+        Some(None)
+    } else {
+        rest.strip_prefix('#').map(Some)
     }
 }
 
@@ -166,29 +190,26 @@ pub(crate) fn fail_count(
     effective: bool,
     only_op: Option<(&str, u64)>,
 ) -> (Score, i64) {
-    let id = failcount_id(cluster, r);
-    let plain = format!("fail-count-{id}");
-    let with_op = format!("fail-count-{id}#");
-    let last_plain = format!("last-failure-{id}");
-    let last_op = format!("last-failure-{id}#");
+    let (id, any_instance) = failcount_id(cluster, r);
     let op_suffix = only_op.map(|(t, i)| format!("{t}_{i}"));
+    let wanted = |suffix: Option<&str>| match (&op_suffix, suffix) {
+        (None, _) => true,
+        (Some(want), Some(op)) => want == op,
+        (Some(_), None) => false,
+    };
     let mut count = Score::ZERO;
     let mut last = 0i64;
     for (k, v) in &cluster.nodes[n].attrs {
-        let matches_count = if let Some(rest) = k.strip_prefix(&with_op) {
-            op_suffix.as_deref().is_none_or(|s| s == rest)
-        } else {
-            k == &plain && op_suffix.is_none()
-        };
-        if matches_count && let Some(s) = Score::parse(v) {
+        if let Some(suffix) = failure_attr_suffix(k, "fail-count", &id, any_instance)
+            && wanted(suffix)
+            && let Some(s) = Score::parse(v)
+        {
             count += s;
         }
-        let matches_last = if let Some(rest) = k.strip_prefix(&last_op) {
-            op_suffix.as_deref().is_none_or(|s| s == rest)
-        } else {
-            k == &last_plain && op_suffix.is_none()
-        };
-        if matches_last && let Ok(t) = v.trim().parse::<i64>() {
+        if let Some(suffix) = failure_attr_suffix(k, "last-failure", &id, any_instance)
+            && wanted(suffix)
+            && let Ok(t) = v.trim().parse::<i64>()
+        {
             last = last.max(t);
         }
     }
@@ -349,4 +370,23 @@ pub(crate) fn active_range(ops: &[&LrmOp]) -> (i64, i64) {
         }
     }
     (start, stop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure_attr_suffix;
+
+    #[test]
+    fn failure_attributes_match_resource_and_operation() {
+        let f = |name, any| failure_attr_suffix(name, "fail-count", "db", any);
+        assert_eq!(f("fail-count-db", false), Some(None));
+        assert_eq!(f("fail-count-db#monitor_10000", false), Some(Some("monitor_10000")));
+        assert_eq!(f("fail-count-dbx", false), None);
+        assert_eq!(f("last-failure-db", false), None);
+        // Instance-numbered names count for every instance of an anonymous clone.
+        assert_eq!(f("fail-count-db:2", true), Some(None));
+        assert_eq!(f("fail-count-db:2#start_0", true), Some(Some("start_0")));
+        assert_eq!(f("fail-count-db:2", false), None);
+        assert_eq!(f("fail-count-db:", true), None);
+    }
 }
