@@ -74,8 +74,6 @@ pub struct Node {
     /// The node is expected to be a cluster member (`expected="member"`).
     pub expected_up: bool,
     pub is_dc: bool,
-    /// Why the node must be fenced, when it must.
-    pub fence_reason: Option<String>,
     /// The connection resource of a remote or guest node.
     pub connection: Option<RscId>,
     /// Remote node whose connection is being (re)established or lost.

@@ -243,9 +243,6 @@ pub(crate) fn fence_node(cluster: &mut Cluster, n: NodeId, reason: &str, _priori
                 cluster.resources[k].failed = true;
                 cluster.resources[k].stop_needed = true;
             }
-            if cluster.nodes[n].fence_reason.is_none() {
-                cluster.nodes[n].fence_reason = Some(reason.to_string());
-            }
         }
         NodeKind::Remote => {
             let managed = cluster.nodes[n]

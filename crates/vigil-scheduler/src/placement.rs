@@ -201,6 +201,7 @@ pub(crate) fn assign_all(cluster: &mut Cluster) {
         if cluster.resources[r].remote_node.is_some() {
             let prefer = cluster.resources[r].partial_migration_target;
             assign(cluster, r, prefer);
+            crate::remote::connection_assigned(cluster, r);
         }
     }
     for &r in &order {

@@ -138,6 +138,29 @@ pub(crate) fn determine_remote_online(cluster: &mut Cluster, n: NodeId) {
     }
 }
 
+/// Once its connection is placed, a remote or guest node will be up (even
+/// one that is down now, or whose guest is being recovered) unless the
+/// connection is stopping, in which case the node is shutting down.
+pub(crate) fn connection_assigned(cluster: &mut Cluster, conn: RscId) {
+    let Some(n) = cluster.resources[conn].remote_node else {
+        return;
+    };
+    let rsc = &cluster.resources[conn];
+    let up = rsc.assigned.is_some() && rsc.next_role != Role::Stopped;
+    let node = &mut cluster.nodes[n];
+    if up {
+        node.online = true;
+        if node.unseen {
+            // It will be connected to, rather than fenced.
+            node.unclean = false;
+        }
+    } else {
+        node.shutdown = true;
+    }
+    node.can_run =
+        node.online && !node.shutdown && !node.unclean && !node.standby && !node.maintenance;
+}
+
 /// Attributes and flags of a remote node from its status entry.
 pub(crate) fn handle_remote_attrs(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
     let ctx = vigil_cib::rule::RuleContext {
@@ -334,13 +357,12 @@ pub(crate) fn fence_guest(cluster: &mut Cluster, n: NodeId) {
     let Some(container) = cluster.resources[conn].container else {
         return;
     };
-    let reason = cluster.nodes[n].fence_reason.clone();
     let action = if cluster.resources[container].next_role == Role::Stopped {
         "off"
     } else {
         "reboot"
     };
-    let fence = crate::fencing::fence_op(cluster, n, Some(action), false, reason.as_deref());
+    let fence = crate::fencing::fence_op(cluster, n, Some(action), false, Some("guest is unclean"));
     cluster.actions[fence].flags.set(ActionFlags::PSEUDO);
     cluster.actions[fence].flags.set(ActionFlags::RUNNABLE);
     if let Some(stop) = crate::actions::find_first(cluster, container, Task::Stop, None) {

@@ -155,7 +155,6 @@ pub(crate) fn new_node(id: &str, name: &str, kind: NodeKind) -> Node {
         unseen: true,
         expected_up: false,
         is_dc: false,
-        fence_reason: None,
         connection: None,
         remote_requires_reset: false,
         remote_was_fenced: false,
