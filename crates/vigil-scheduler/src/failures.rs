@@ -164,7 +164,10 @@ fn failure_attr_suffix<'k>(
     id: &str,
     any_instance: bool,
 ) -> Option<Option<&'k str>> {
-    let mut rest = name.strip_prefix(prefix)?.strip_prefix('-')?.strip_prefix(id)?;
+    let mut rest = name
+        .strip_prefix(prefix)?
+        .strip_prefix('-')?
+        .strip_prefix(id)?;
     if any_instance && let Some(after) = rest.strip_prefix(':') {
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
@@ -380,7 +383,10 @@ mod tests {
     fn failure_attributes_match_resource_and_operation() {
         let f = |name, any| failure_attr_suffix(name, "fail-count", "db", any);
         assert_eq!(f("fail-count-db", false), Some(None));
-        assert_eq!(f("fail-count-db#monitor_10000", false), Some(Some("monitor_10000")));
+        assert_eq!(
+            f("fail-count-db#monitor_10000", false),
+            Some(Some("monitor_10000"))
+        );
         assert_eq!(f("fail-count-dbx", false), None);
         assert_eq!(f("last-failure-db", false), None);
         // Instance-numbered names count for every instance of an anonymous clone.

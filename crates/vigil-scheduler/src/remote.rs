@@ -35,13 +35,12 @@ pub(crate) fn link_remote_nodes(cluster: &mut Cluster) {
             kind: "remote".into(),
         });
         conn.container = Some(container);
+        // Only what is configured: the agent itself defaults the address
+        // to the node name.
         let mut params = BTreeMap::new();
-        params.insert(
-            "server".to_string(),
-            meta.get("remote-addr")
-                .cloned()
-                .unwrap_or_else(|| guest.clone()),
-        );
+        if let Some(addr) = meta.get("remote-addr") {
+            params.insert("server".to_string(), addr.clone());
+        }
         if let Some(port) = meta.get("remote-port") {
             params.insert("port".into(), port.clone());
         }
