@@ -371,3 +371,190 @@ pub(crate) fn fence_guest(cluster: &mut Cluster, n: NodeId) {
     }
     crate::fencing::order_vs_fence(cluster, fence);
 }
+
+// ------------------------------------------ actions across a connection
+
+/// What will become of a remote node's connection in this transition, as
+/// far as actions on the node are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConnectionState {
+    /// Up now and staying up.
+    Alive,
+    /// Down now (or migrating), coming back up.
+    Resting,
+    /// Not running anywhere now; will be started.
+    Unknown,
+    /// Going away cleanly.
+    Stopped,
+    /// Going away and cannot be recovered.
+    Failed,
+}
+
+fn connection_state(cluster: &Cluster, conn: RscId) -> ConnectionState {
+    let rsc = &cluster.resources[conn];
+    let host = rsc.current_node();
+    if rsc.next_role == Role::Stopped || rsc.assigned.is_none() {
+        let host_unclean = host.is_some_and(|h| cluster.nodes[h].unclean);
+        if host_unclean || rsc.failed {
+            ConnectionState::Failed
+        } else {
+            ConnectionState::Stopped
+        }
+    } else if let Some(h) = host {
+        let migrating = rsc.running_on.len() > 1
+            && rsc.partial_migration_source.is_some()
+            && rsc.partial_migration_target.is_some();
+        if cluster.nodes[h].unclean || !cluster.nodes[h].online || migrating {
+            ConnectionState::Resting
+        } else {
+            ConnectionState::Alive
+        }
+    } else {
+        ConnectionState::Unknown
+    }
+}
+
+/// Actions on a remote or guest node can only happen while its connection
+/// is up: order each after the connection starts or before it stops, and
+/// fence a remote node whose resources can no longer be reached.
+pub(crate) fn order_connection_actions(cluster: &mut Cluster) {
+    for a in 0..cluster.actions.len() {
+        let act = &cluster.actions[a];
+        let Some(r) = act.rsc else { continue };
+        if act.task == Task::ClearFailcount && cluster.resources[r].remote_node.is_some() {
+            // Clear a connection's failures before starting it again.
+            crate::ordering::order_action_then_rsc(
+                cluster,
+                a,
+                r,
+                Task::Start,
+                OrderFlags::OPTIONAL,
+            );
+            continue;
+        }
+        let Some(n) = act.node else { continue };
+        if act.pseudo() || !cluster.nodes[n].is_remote() {
+            continue;
+        }
+        let Some(conn) = cluster.nodes[n].connection else {
+            continue;
+        };
+        if act.task == Task::Start {
+            // A resource moving onto the remote node stays where it is
+            // until the connection is up.
+            for other in cluster.resources[r].actions.clone() {
+                let o = &cluster.actions[other];
+                if o.task == Task::Stop && o.node != Some(n) {
+                    crate::ordering::order_rsc_then_action(
+                        cluster,
+                        conn,
+                        Task::Start,
+                        other,
+                        OrderFlags::OPTIONAL,
+                    );
+                }
+            }
+        }
+        match cluster.resources[conn].container {
+            Some(container) => order_across_guest(cluster, a, conn, container),
+            None => order_across_remote(cluster, a, n, conn),
+        }
+    }
+}
+
+/// After the connection (and `extra` flags) starts, `a` may run.
+fn after_connection_start(cluster: &mut Cluster, conn: RscId, a: ActionId, extra: OrderFlags) {
+    let flags = OrderFlags::PRESERVE | OrderFlags::RUNNABLE_LEFT | extra;
+    crate::ordering::order_rsc_then_action(cluster, conn, Task::Start, a, flags);
+}
+
+/// `a` must be done before the connection stops.
+fn before_connection_stop(cluster: &mut Cluster, a: ActionId, conn: RscId, extra: OrderFlags) {
+    let flags = OrderFlags::PRESERVE | extra;
+    crate::ordering::order_action_then_rsc(cluster, a, conn, Task::Stop, flags);
+}
+
+fn is_recurring(cluster: &Cluster, a: ActionId) -> bool {
+    let act = &cluster.actions[a];
+    act.task == Task::Monitor && act.interval_ms > 0
+}
+
+fn order_across_guest(cluster: &mut Cluster, a: ActionId, conn: RscId, container: RscId) {
+    match cluster.actions[a].task {
+        Task::Start | Task::Promote => {
+            // Recovering the container recovers what runs inside it.
+            after_connection_start(cluster, container, a, OrderFlags::IMPLIES_THEN);
+            after_connection_start(cluster, conn, a, OrderFlags::NONE);
+        }
+        Task::Stop | Task::Demote => {
+            // A failed container's stop implies these, like fencing.
+            if !cluster.resources[container].failed {
+                before_connection_stop(cluster, a, conn, OrderFlags::NONE);
+            }
+        }
+        _ => {
+            let extra = if is_recurring(cluster, a) {
+                OrderFlags::IMPLIES_THEN
+            } else {
+                OrderFlags::NONE
+            };
+            after_connection_start(cluster, conn, a, extra);
+        }
+    }
+}
+
+fn order_across_remote(cluster: &mut Cluster, a: ActionId, n: NodeId, conn: RscId) {
+    let state = connection_state(cluster, conn);
+    let mut task = cluster.actions[a].task;
+    if matches!(task, Task::MigrateTo | Task::MigrateFrom) {
+        task = Task::Stop;
+    }
+    match task {
+        Task::Start | Task::Promote => after_connection_start(cluster, conn, a, OrderFlags::NONE),
+        Task::Stop => match state {
+            ConnectionState::Alive => {
+                before_connection_stop(cluster, a, conn, OrderFlags::IMPLIES_FIRST)
+            }
+            ConnectionState::Failed => {
+                // Only fencing can stop what runs there now; the stop is
+                // implied by it.
+                crate::history::fence_node(
+                    cluster,
+                    n,
+                    "resources are active but connection is unrecoverable",
+                    false,
+                );
+            }
+            _ if cluster.resources[conn].next_role == Role::Stopped => {
+                before_connection_stop(cluster, a, conn, OrderFlags::IMPLIES_FIRST)
+            }
+            _ => after_connection_start(cluster, conn, a, OrderFlags::NONE),
+        },
+        Task::Demote => {
+            if matches!(state, ConnectionState::Resting | ConnectionState::Unknown) {
+                after_connection_start(cluster, conn, a, OrderFlags::NONE);
+            }
+        }
+        _ if is_recurring(cluster, a) => {
+            after_connection_start(cluster, conn, a, OrderFlags::IMPLIES_THEN)
+        }
+        _ => {
+            if task == Task::Monitor && state == ConnectionState::Failed {
+                // Nothing can tell what runs there: fence it.
+                crate::history::fence_node(
+                    cluster,
+                    n,
+                    "resources are in unknown state and connection is unrecoverable",
+                    false,
+                );
+            }
+            let host = cluster.resources[conn].current_node();
+            if host.is_some() && state == ConnectionState::Stopped {
+                // Check things really stopped before closing the connection.
+                before_connection_stop(cluster, a, conn, OrderFlags::RUNNABLE_LEFT);
+            } else {
+                after_connection_start(cluster, conn, a, OrderFlags::NONE);
+            }
+        }
+    }
+}

@@ -93,6 +93,7 @@ pub fn schedule_cluster(cluster: &mut Cluster, cib: &Cib) {
     for r in cluster.top.clone() {
         create_actions(cluster, r);
     }
+    crate::remote::order_connection_actions(cluster);
     crate::fencing::schedule_fencing_and_shutdowns(cluster);
     crate::ordering::apply_orderings(cluster);
 }
