@@ -783,6 +783,26 @@ pub(crate) fn schedule_probes(cluster: &mut Cluster) {
     }
 }
 
+/// Instances of an anonymous clone are interchangeable: a node where any
+/// of them is known needs no probe, and elsewhere one instance (the one
+/// placed there, else the first) is probed.
+fn probe_anonymous_clone(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
+    let known = cluster
+        .primitives_under(r)
+        .into_iter()
+        .any(|p| cluster.resources[p].known_on.contains(&n));
+    if known {
+        return false;
+    }
+    let children = &cluster.resources[r].children;
+    let child = children
+        .iter()
+        .copied()
+        .find(|&c| cluster.resources[c].assigned == Some(n))
+        .or_else(|| children.first().copied());
+    child.is_some_and(|c| create_probe(cluster, c, n))
+}
+
 fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
     if !cluster.options.enable_startup_probes {
         return false;
@@ -799,6 +819,11 @@ fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
         if rsc.remote_node.is_some() {
             return false;
         }
+    }
+    let anonymous_clone = cluster.resources[r].variant == Variant::Clone
+        && cluster.resources[r].clone.as_ref().is_some_and(|s| !s.unique);
+    if anonymous_clone {
+        return probe_anonymous_clone(cluster, r, n);
     }
     if !cluster.resources[r].children.is_empty() {
         let mut any = false;
