@@ -821,7 +821,10 @@ fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
         }
     }
     let anonymous_clone = cluster.resources[r].variant == Variant::Clone
-        && cluster.resources[r].clone.as_ref().is_some_and(|s| !s.unique);
+        && cluster.resources[r]
+            .clone
+            .as_ref()
+            .is_some_and(|s| !s.unique);
     if anonymous_clone {
         return probe_anonymous_clone(cluster, r, n);
     }

@@ -237,6 +237,23 @@ pub(crate) fn fail_count_with_fillers(cluster: &Cluster, r: RscId, n: NodeId) ->
 }
 
 /// Whether a failed op's history entry is too old to count (failure-timeout).
+/// A failed monitor of a remote connection that will reconnect is kept
+/// until the remote node has been fenced, whatever its failure-timeout.
+fn remote_monitor_failure_awaits_fencing(cluster: &Cluster, r: RscId, op: &LrmOp) -> bool {
+    let rsc = &cluster.resources[r];
+    let reconnect = rsc.params.contains_key("reconnect_interval")
+        || rsc.meta.contains_key("reconnect_interval");
+    if !reconnect
+        || !cluster.options.stonith_enabled
+        || op.interval_ms == 0
+        || op.operation != "monitor"
+    {
+        return false;
+    }
+    rsc.remote_node
+        .is_some_and(|n| !cluster.nodes[n].remote_was_fenced)
+}
+
 pub(crate) fn op_failure_expired(
     cluster: &Cluster,
     r: RscId,
@@ -261,6 +278,9 @@ pub(crate) fn op_failure_expired(
         if reconnect && op.operation == "start" {
             expired = false;
         }
+    }
+    if expired && remote_monitor_failure_awaits_fencing(cluster, r, op) {
+        expired = false;
     }
     let unexpired = fail_count(cluster, r, n, true, Some((&op.operation, op.interval_ms))).0;
     if expired {

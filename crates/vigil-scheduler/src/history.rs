@@ -1174,6 +1174,11 @@ fn process_rsc_state(cluster: &mut Cluster, r: RscId, n: NodeId, replay: &Replay
         }
         OnFail::Reset => {
             cluster.resources[r].failed = true;
+            // A connection that reconnects after an interval stays down
+            // until its failure expires.
+            if crate::remote::reconnect_interval_ms(&cluster.resources[r]) > 0 {
+                cluster.resources[r].next_role = Role::Stopped;
+            }
             if cluster.options.stonith_enabled
                 && let Some(rn) = cluster.resources[r].remote_node
             {

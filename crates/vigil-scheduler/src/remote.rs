@@ -210,6 +210,18 @@ pub(crate) fn handle_remote_attrs(cluster: &mut Cluster, n: NodeId, ns: &NodeSta
     }
 }
 
+/// How long a remote connection waits before reconnecting after a
+/// failure (0: at once).
+pub(crate) fn reconnect_interval_ms(rsc: &Resource) -> u64 {
+    if !rsc.is_remote_connection() {
+        return 0;
+    }
+    rsc.params
+        .get("reconnect_interval")
+        .and_then(|v| vigil_cib::time::parse_interval_ms(v))
+        .unwrap_or(0)
+}
+
 /// A remote node whose connection failed and cannot be recovered.
 pub(crate) fn is_failed_remote_node(cluster: &Cluster, n: NodeId) -> bool {
     let node = &cluster.nodes[n];

@@ -512,6 +512,17 @@ fn apply_meta(cluster: &Cluster, rsc: &mut Resource) {
         .and_then(parse_interval_ms)
         .map(|ms| (ms / 1000) as i64)
         .unwrap_or(0);
+    // A remote connection reconnects by letting its failure expire after
+    // reconnect_interval, whatever failure-timeout says.
+    if rsc.is_remote_connection()
+        && let Some(ms) = rsc
+            .params
+            .get("reconnect_interval")
+            .and_then(|v| parse_interval_ms(v))
+        && ms > 0
+    {
+        rsc.failure_timeout_s = (ms / 1000) as i64;
+    }
     rsc.multiple_active = match get("multiple-active") {
         Some("stop_only") => MultipleActive::StopOnly,
         Some("block") => MultipleActive::Block,
