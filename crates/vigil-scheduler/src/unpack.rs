@@ -529,7 +529,10 @@ fn apply_meta(cluster: &Cluster, rsc: &mut Resource) {
         Some("stop_unexpected") => MultipleActive::StopUnexpected,
         _ => MultipleActive::StopStart,
     };
-    rsc.allow_migrate = get("allow-migrate").and_then(parse_bool).unwrap_or(false);
+    // Remote connections migrate unless told not to.
+    rsc.allow_migrate = get("allow-migrate")
+        .and_then(parse_bool)
+        .unwrap_or(rsc.is_remote_connection());
     rsc.critical = get("critical").and_then(parse_bool).unwrap_or(true);
     let is_fence_device = rsc.agent.as_ref().is_some_and(|a| a.class == "stonith");
     let hosts_guest = rsc.variant == Variant::Primitive && meta.contains_key("remote-node");
