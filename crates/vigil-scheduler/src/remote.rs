@@ -49,6 +49,11 @@ pub(crate) fn link_remote_nodes(cluster: &mut Cluster) {
             .insert("container".into(), cluster.resources[container].id.clone());
         conn.meta.insert("internal_rsc".into(), "true".into());
         conn.managed = cluster.resources[container].managed;
+        // The connection migrates when its container does.
+        conn.allow_migrate = meta
+            .get("allow-migrate")
+            .and_then(|v| vigil_cib::parse_bool(v))
+            .unwrap_or(false);
         conn.requires = Requires::Nothing;
         conn.ops = vec![vigil_cib::config::OpDef {
             id: format!("{guest}-monitor-interval-30s"),
