@@ -123,7 +123,13 @@ fn log_actions(cluster: &mut Cluster, r: RscId, out: &mut Vec<SummaryLine>) {
         return;
     }
     if !cluster.resources[r].children.is_empty() {
-        for c in cluster.resources[r].children.clone() {
+        // Members in configuration order, instances by number (placement
+        // and promotion reorder the working list).
+        let mut children = cluster.resources[r].children.clone();
+        if cluster.resources[r].variant == Variant::Clone {
+            children.sort();
+        }
+        for c in children {
             log_actions(cluster, c, out);
         }
         return;
