@@ -225,7 +225,9 @@ pub(crate) fn set_instance_roles(cluster: &mut Cluster, r: RscId) {
             );
         }
         let sort_index = cluster.resources[child].sort_index;
-        let loc_name = chosen
+        // Scores are shown against where the instance will run.
+        let loc_name = cluster.resources[child]
+            .assigned
             .map(|n| cluster.nodes[n].name.clone())
             .unwrap_or_else(|| "none".to_string());
         let line = format!(
