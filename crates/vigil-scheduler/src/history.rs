@@ -634,7 +634,14 @@ pub(crate) fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
         }
     }
     if !cluster.resources[r].managed {
-        crate::placement::add_location(cluster, r, Some(n), vigil_cib::Score::INFINITY);
+        let source = || crate::ledger::Source::Unmanaged;
+        crate::placement::add_location_from(
+            cluster,
+            r,
+            Some(n),
+            vigil_cib::Score::INFINITY,
+            &source,
+        );
         let mut p = cluster.resources[r].parent;
         while let Some(x) = p {
             if !cluster.nodes[n].online {
@@ -653,6 +660,7 @@ pub(crate) fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
                     .into_iter()
                     .map(|x| (x, vigil_cib::Score::NEG_INFINITY))
                     .collect();
+                crate::ledger::credit(cluster, r, |_| crate::ledger::Source::MultipleActive);
             }
             MultipleActive::Block => {
                 cluster.resources[r].managed = false;

@@ -151,7 +151,8 @@ pub(crate) fn limit_by_capacity(cluster: &mut Cluster, r: RscId) {
             have_enough(cluster, n, &own)
         };
         if !fits {
-            crate::placement::add_location(cluster, r, Some(n), Score::NEG_INFINITY);
+            let source = || crate::ledger::Source::Utilization;
+            crate::placement::add_location_from(cluster, r, Some(n), Score::NEG_INFINITY, &source);
         }
     }
 }

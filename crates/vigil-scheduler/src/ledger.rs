@@ -1,0 +1,436 @@
+//! The score ledger: an opt-in record of every change made to each
+//! resource's node scores, and what made it.
+//!
+//! Scheduling normally runs without a ledger (`Cluster::ledger` is `None`)
+//! and every hook below returns at once. With one, each change to a
+//! resource's table of allowed nodes becomes an [`Entry`]: the node, the
+//! change (add a score, set it, or drop the node) and its [`Source`].
+//! Folding a resource's entries in order, with score arithmetic, gives
+//! the table the scheduler used; [`Checkpoint`]s record that table at the
+//! moments it was logged (`--show-scores`) and used to choose a node, so
+//! the invariant can be checked and explanations cut at the decision.
+//!
+//! Two kinds of hook keep the scheduler's diff small:
+//! - [`record`] itemises one known change before it is made (location
+//!   constraints, stickiness, bans: the central `add_location_from`);
+//! - [`credit`] attributes whatever changed in a resource's tables (its
+//!   own and its descendants') since the ledger last saw them to one
+//!   source, after code that rewrites whole tables (colocations, merged
+//!   preferences, clone limits).
+//!
+//! A change no hook saw is still accounted for: the next hook on that
+//! table records it as [`Source::Unattributed`] first, so the sums stay
+//! exact and the gap is visible.
+
+use std::collections::BTreeMap;
+
+use vigil_cib::Score;
+
+use crate::cluster::{Cluster, Colocation, NodeId, Role, RscId};
+use crate::placement::NodeScores;
+
+/// How an entry changed a node's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Add a score (creating the node's entry at 0 if absent).
+    Add(Score),
+    /// Replace the score.
+    Set(Score),
+    /// Drop the node from the table (not allowed at all).
+    Remove,
+}
+
+impl Change {
+    /// Apply the change to a node's score (`None`: not in the table).
+    pub fn apply(self, before: Option<Score>) -> Option<Score> {
+        match self {
+            Change::Add(s) => Some(before.unwrap_or(Score::ZERO) + s),
+            Change::Set(s) => Some(s),
+            Change::Remove => None,
+        }
+    }
+
+    /// The change that turns `before` into `after` (`None`: no change),
+    /// as an addition when one gives exactly `after`.
+    pub fn between(before: Option<Score>, after: Option<Score>) -> Option<Change> {
+        match (before, after) {
+            _ if before == after => None,
+            (_, None) => Some(Change::Remove),
+            (None, Some(a)) => Some(Change::Add(a)),
+            (Some(b), Some(a)) => {
+                let delta = Score::new(a.value() - b.value());
+                Some(if b + delta == a {
+                    Change::Add(delta)
+                } else {
+                    Change::Set(a)
+                })
+            }
+        }
+    }
+}
+
+/// Why a clone instance may not use a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceLimit {
+    /// The node cannot run resources.
+    NodeUnavailable,
+    /// The instance is an orphan (no longer configured).
+    Orphan,
+    /// The clone itself is not allowed on the node.
+    CloneNotAllowed,
+    /// The clone's own score on the node is negative.
+    CloneScoreNegative,
+    /// The node already has `clone-node-max` instances.
+    NodeFull { node_max: usize },
+    /// `clone-max` instances are already placed.
+    CloneMaxReached { max: usize },
+}
+
+/// What changed a score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Every node starts at 0 in a symmetric (opt-out) cluster.
+    SymmetricDefault,
+    /// A location constraint, directly or through one of its rules.
+    Location {
+        id: String,
+        rule: Option<String>,
+        /// The rule takes its score from this node attribute.
+        score_attribute: Option<String>,
+        /// The constraint applies only to this role.
+        role: Option<Role>,
+    },
+    /// The node's `#health*` attributes under `node-health-strategy`.
+    NodeHealth {
+        strategy: String,
+    },
+    /// `resource-stickiness` toward the node the resource is active on.
+    Stickiness {
+        value: Score,
+    },
+    /// The fail count on the node reached `migration-threshold`.
+    FailureBan {
+        fail_count: Score,
+        threshold: i64,
+    },
+    /// A failure in the resource's history bans it ("stop failed", a hard
+    /// or fatal error, on-fail=stop).
+    FailureHistory {
+        what: String,
+    },
+    /// Another location constraint has `resource-discovery=exclusive`
+    /// and does not list this node.
+    ExclusiveDiscovery,
+    /// An unmanaged resource stays where it is.
+    Unmanaged,
+    /// Active on several nodes with `multiple-active=stop_only`.
+    MultipleActive,
+    /// An `rsc_ticket` whose ticket is not granted (or is in standby).
+    Ticket {
+        constraint: String,
+        ticket: String,
+    },
+    /// The resource's next role is Stopped (target-role or a failure policy).
+    Stopping {
+        target_role: bool,
+    },
+    /// "this resource with `with`": a colocation applied once `with` was placed.
+    Colocation {
+        id: String,
+        with: String,
+        score: Score,
+        /// Where `with` will run (nodes joined by ", "; `None`: nowhere).
+        with_node: Option<String>,
+        role: Option<Role>,
+        with_role: Option<Role>,
+    },
+    /// The (scaled) preferences of a resource colocated with this one.
+    Dependents {
+        id: String,
+        dependent: String,
+        score: Score,
+    },
+    /// Not enough free capacity (`placement-strategy`).
+    Utilization,
+    /// A limit on where clone instances may go.
+    CloneLimit(InstanceLimit),
+    /// The promotion score a promotable clone's agent set (`master-<rsc>`).
+    PromotionScore,
+    /// A promotable clone's instances' promotion priorities.
+    PromotionPriority,
+    /// Remote connections and fence devices never run on remote nodes;
+    /// resources in a container run only where it is.
+    RemoteNode,
+    Container {
+        container: String,
+    },
+    /// A change no hook itemised (see the module documentation).
+    Unattributed,
+}
+
+/// One change to a resource's node score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub rsc: RscId,
+    pub node: NodeId,
+    pub change: Change,
+    pub source: Source,
+}
+
+/// When a table was captured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moment {
+    /// Logged for `--show-scores` by this (Pacemaker) function name.
+    Logged(&'static str),
+    /// Used to decide the resource's node.
+    Decision {
+        chosen: Option<NodeId>,
+        /// The node was imposed (unmanaged, stop-all-resources, ...), not chosen.
+        forced: bool,
+        /// Resources already assigned to each node at that point (tie-breaks).
+        assigned_counts: BTreeMap<NodeId, usize>,
+    },
+}
+
+/// A resource's table as it was at one moment, and how many entries
+/// (of all resources) had been made by then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub rsc: RscId,
+    pub at: usize,
+    pub moment: Moment,
+    pub table: NodeScores,
+}
+
+/// Every entry and checkpoint of one scheduling run.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub entries: Vec<Entry>,
+    pub checkpoints: Vec<Checkpoint>,
+    /// Each resource's table as its entries so far make it.
+    known: BTreeMap<RscId, NodeScores>,
+}
+
+impl Ledger {
+    fn push(&mut self, rsc: RscId, node: NodeId, change: Change, source: Source) {
+        let table = self.known.entry(rsc).or_default();
+        match change.apply(table.get(&node).copied()) {
+            Some(s) => table.insert(node, s),
+            None => table.remove(&node),
+        };
+        self.entries.push(Entry {
+            rsc,
+            node,
+            change,
+            source,
+        });
+    }
+
+    /// A resource's entries among the first `upto`.
+    pub fn entries_of(&self, rsc: RscId, upto: usize) -> impl Iterator<Item = &Entry> {
+        self.entries[..upto.min(self.entries.len())]
+            .iter()
+            .filter(move |e| e.rsc == rsc)
+    }
+
+    /// The table a resource's first entries (of the first `upto`) add up to.
+    pub fn fold(&self, rsc: RscId, upto: usize) -> NodeScores {
+        let mut table = NodeScores::new();
+        for e in self.entries_of(rsc, upto) {
+            match e.change.apply(table.get(&e.node).copied()) {
+                Some(s) => table.insert(e.node, s),
+                None => table.remove(&e.node),
+            };
+        }
+        table
+    }
+
+    /// The last checkpoint of a resource matching `pick`.
+    pub fn last_checkpoint(
+        &self,
+        rsc: RscId,
+        pick: impl Fn(&Moment) -> bool,
+    ) -> Option<&Checkpoint> {
+        self.checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.rsc == rsc && pick(&c.moment))
+    }
+}
+
+/// Start recording (before anything adds a score).
+pub(crate) fn enable(cluster: &mut Cluster) {
+    cluster.ledger = Some(Box::default());
+}
+
+/// Record a change of `r`'s score on `n`, just before it is made.
+pub(crate) fn record(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    change: Change,
+    source: impl FnOnce() -> Source,
+) {
+    let Some(ledger) = cluster.ledger.as_deref_mut() else {
+        return;
+    };
+    let actual = cluster.resources[r].allowed.get(&n).copied();
+    let known = ledger.known.get(&r).and_then(|t| t.get(&n).copied());
+    if let Some(missed) = Change::between(known, actual) {
+        ledger.push(r, n, missed, Source::Unattributed);
+    }
+    ledger.push(r, n, change, source());
+}
+
+/// Attribute every change to the tables of `r` and its descendants since
+/// the ledger last saw them to `source`.
+pub(crate) fn credit(cluster: &mut Cluster, r: RscId, source: impl FnOnce(&Cluster) -> Source) {
+    if cluster.ledger.is_none() {
+        return;
+    }
+    let source = source(cluster);
+    let Some(ledger) = cluster.ledger.as_deref_mut() else {
+        return;
+    };
+    let empty = NodeScores::new();
+    let mut stack = vec![r];
+    while let Some(x) = stack.pop() {
+        stack.extend(cluster.resources[x].children.iter().copied());
+        let actual = &cluster.resources[x].allowed;
+        let known = ledger.known.get(&x).unwrap_or(&empty);
+        let nodes: std::collections::BTreeSet<NodeId> =
+            actual.keys().chain(known.keys()).copied().collect();
+        let changes: Vec<(NodeId, Change)> = nodes
+            .into_iter()
+            .filter_map(|n| {
+                Change::between(known.get(&n).copied(), actual.get(&n).copied()).map(|c| (n, c))
+            })
+            .collect();
+        for (n, c) in changes {
+            ledger.push(x, n, c, source.clone());
+        }
+    }
+}
+
+/// Capture `r`'s table at a moment (as it is: no reconciliation, so a
+/// change no hook saw shows as a difference from the entries' sum).
+pub(crate) fn checkpoint(cluster: &mut Cluster, r: RscId, moment: impl FnOnce(&Cluster) -> Moment) {
+    if cluster.ledger.is_none() {
+        return;
+    }
+    let moment = moment(cluster);
+    let Some(ledger) = cluster.ledger.as_deref_mut() else {
+        return;
+    };
+    ledger.checkpoints.push(Checkpoint {
+        rsc: r,
+        at: ledger.entries.len(),
+        moment,
+        table: cluster.resources[r].allowed.clone(),
+    });
+}
+
+/// A position to [`rollback`] to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    entries: usize,
+    checkpoints: usize,
+}
+
+pub(crate) fn mark(cluster: &Cluster) -> Mark {
+    let (entries, checkpoints) = cluster
+        .ledger
+        .as_ref()
+        .map_or((0, 0), |l| (l.entries.len(), l.checkpoints.len()));
+    Mark {
+        entries,
+        checkpoints,
+    }
+}
+
+/// Forget what was recorded for `r` and its descendants since `mark`
+/// (their tables were restored to what they were then).
+pub(crate) fn rollback(cluster: &mut Cluster, r: RscId, mark: Mark) {
+    let Some(ledger) = cluster.ledger.as_deref_mut() else {
+        return;
+    };
+    let mut subtree = Vec::new();
+    let mut stack = vec![r];
+    while let Some(x) = stack.pop() {
+        stack.extend(cluster.resources[x].children.iter().copied());
+        subtree.push(x);
+    }
+    // Entries kept before each old position, to renumber checkpoints.
+    let mut kept_before = Vec::with_capacity(ledger.entries.len() + 1);
+    let mut kept = 0;
+    let mut index = 0;
+    ledger.entries.retain(|e| {
+        kept_before.push(kept);
+        let keep = index < mark.entries || !subtree.contains(&e.rsc);
+        index += 1;
+        kept += usize::from(keep);
+        keep
+    });
+    kept_before.push(kept);
+    let mut index = 0;
+    ledger.checkpoints.retain(|c| {
+        let keep = index < mark.checkpoints || !subtree.contains(&c.rsc);
+        index += 1;
+        keep
+    });
+    for c in &mut ledger.checkpoints {
+        c.at = kept_before[c.at.min(kept_before.len() - 1)];
+    }
+    let len = ledger.entries.len();
+    for x in subtree {
+        let table = ledger.fold(x, len);
+        ledger.known.insert(x, table);
+    }
+}
+
+/// The source for a colocation of `dependent` with `primary` (an instance
+/// of the configured primary, possibly), as it stands now.
+pub(crate) fn colocation(cluster: &Cluster, primary: RscId, c: &Colocation) -> Source {
+    let mut nodes = Vec::new();
+    crate::clone::collect_locations(cluster, primary, false, &mut nodes);
+    let with_node = match nodes.as_slice() {
+        [] => None,
+        [n] => Some(cluster.nodes[*n].name.clone()),
+        many => Some(
+            many.iter()
+                .map(|&n| cluster.nodes[n].name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    };
+    let role = |r: Role| (r != Role::Unknown).then_some(r);
+    Source::Colocation {
+        id: c.id.clone(),
+        with: cluster.resources[primary].id.clone(),
+        score: c.score,
+        with_node,
+        role: role(c.dependent_role),
+        with_role: role(c.primary_role),
+    }
+}
+
+/// The source for the preferences of `c.dependent` merged into its primary's.
+pub(crate) fn dependents(cluster: &Cluster, c: &Colocation) -> Source {
+    Source::Dependents {
+        id: c.id.clone(),
+        dependent: cluster.resources[c.dependent].id.clone(),
+        score: c.score,
+    }
+}
+
+/// Whether `r` (or an ancestor) is stopped by its `target-role`.
+pub(crate) fn stopped_by_target_role(cluster: &Cluster, r: RscId) -> bool {
+    let mut cur = Some(r);
+    while let Some(x) = cur {
+        if cluster.resources[x].target_role == Some(Role::Stopped) {
+            return true;
+        }
+        cur = cluster.resources[x].parent;
+    }
+    false
+}
