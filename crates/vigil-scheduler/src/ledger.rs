@@ -434,3 +434,102 @@ pub(crate) fn stopped_by_target_role(cluster: &Cluster, r: RscId) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INF: Score = Score::INFINITY;
+    const NEG: Score = Score::NEG_INFINITY;
+
+    #[test]
+    fn changes_between_scores_reproduce_the_later_one() {
+        let s = Score::new;
+        let cases = [
+            (None, Some(s(5))),
+            (Some(s(5)), Some(s(-20))),
+            (Some(s(5)), Some(NEG)),
+            (Some(s(5)), Some(INF)),
+            (Some(NEG), Some(s(0))),
+            (Some(INF), Some(s(3))),
+            (Some(s(-999_999)), Some(s(999_999))),
+            (Some(s(7)), None),
+        ];
+        for (before, after) in cases {
+            let change = Change::between(before, after).expect("they differ");
+            assert_eq!(change.apply(before), after, "{before:?} -> {after:?}");
+        }
+        assert_eq!(Change::between(Some(NEG), Some(NEG)), None);
+        assert_eq!(
+            Change::between(Some(s(5)), Some(s(-20))),
+            Some(Change::Add(s(-25)))
+        );
+        // Nothing added to -INFINITY brings it back: the score is replaced.
+        assert_eq!(
+            Change::between(Some(NEG), Some(s(0))),
+            Some(Change::Set(s(0)))
+        );
+        assert_eq!(Change::between(Some(s(1)), None), Some(Change::Remove));
+    }
+
+    fn two_resources() -> Cluster {
+        let xml = r#"<cib><configuration><crm_config/>
+            <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes>
+            <resources>
+              <primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/>
+              <primitive id="b" class="ocf" provider="pacemaker" type="Dummy"/>
+            </resources><constraints/></configuration><status/></cib>"#;
+        let cib = vigil_cib::Cib::parse(xml, "test.xml").expect("valid CIB");
+        let now = vigil_cib::time::DateTime::from_epoch(0);
+        crate::schedule::unpack(&cib, &now, true).0
+    }
+
+    #[test]
+    fn unattributed_changes_are_recorded_before_the_next_entry() {
+        let mut c = two_resources();
+        let a = c.find_rsc("a").expect("a");
+        c.resources[a].allowed.insert(0, Score::new(40));
+        record(&mut c, a, 0, Change::Add(Score::new(2)), || {
+            Source::Stickiness {
+                value: Score::new(2),
+            }
+        });
+        c.resources[a].allowed.insert(0, Score::new(42));
+        let ledger = c.ledger.as_deref().expect("enabled");
+        let last: Vec<&Source> = ledger
+            .entries_of(a, usize::MAX)
+            .map(|e| &e.source)
+            .collect();
+        assert_eq!(last[last.len() - 2], &Source::Unattributed);
+        assert_eq!(ledger.fold(a, ledger.entries.len()), c.resources[a].allowed);
+    }
+
+    #[test]
+    fn rollback_forgets_one_subtree_and_renumbers_checkpoints() {
+        let mut c = two_resources();
+        let (a, b) = (c.find_rsc("a").expect("a"), c.find_rsc("b").expect("b"));
+        let before = c.resources[a].allowed.clone();
+        let m = mark(&c);
+        let ban = || Source::Utilization;
+        crate::placement::add_location_from(&mut c, a, Some(0), NEG, &ban);
+        crate::placement::add_location_from(&mut c, b, Some(1), Score::new(7), &ban);
+        checkpoint(&mut c, a, |_| Moment::Logged("a"));
+        crate::placement::add_location_from(&mut c, a, Some(1), NEG, &ban);
+        checkpoint(&mut c, b, |_| Moment::Logged("b"));
+        // The table of `a` is restored; the ledger follows.
+        c.resources[a].allowed = before.clone();
+        rollback(&mut c, a, m);
+        let ledger = c.ledger.as_deref().expect("enabled");
+        let len = ledger.entries.len();
+        assert_eq!(ledger.fold(a, len), before);
+        assert_eq!(ledger.fold(b, len), c.resources[b].allowed);
+        // a's checkpoint went; b's points past b's entry, at the end.
+        assert_eq!(ledger.checkpoints.len(), 1);
+        assert_eq!(ledger.checkpoints[0].rsc, b);
+        assert_eq!(ledger.checkpoints[0].at, len);
+        // What is recorded next for a starts from the restored table.
+        credit(&mut c, a, |_| Source::RemoteNode);
+        let ledger = c.ledger.as_deref().expect("enabled");
+        assert_eq!(ledger.entries.len(), len);
+    }
+}
