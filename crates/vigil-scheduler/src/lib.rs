@@ -13,6 +13,7 @@ pub mod cluster;
 mod constraints;
 mod digest;
 pub mod display;
+pub mod explain;
 mod failures;
 mod fencing;
 mod health;

@@ -49,7 +49,7 @@ fn add_node_score(
     }
     ledger::record(cluster, r, n, Change::Add(score), source);
     let entry = cluster.resources[r].allowed.entry(n).or_insert(Score::ZERO);
-    *entry = *entry + score;
+    *entry += score;
 }
 
 /// The default of a symmetric cluster: every node allowed with score 0.

@@ -218,3 +218,85 @@ fn ledger_sums_equal_the_scores_used() {
         cases_compared.len()
     );
 }
+
+/// Every node's contributions in an explanation (and its parts') add up
+/// to the score shown, with nothing unattributed.
+fn check_explanation(
+    case: &str,
+    e: &vigil_scheduler::explain::Explanation,
+    problems: &mut Vec<String>,
+) {
+    for v in &e.nodes {
+        let mut sum = None;
+        for c in &v.contributions {
+            sum = c.change.apply(sum);
+            if c.source == Source::Unattributed {
+                problems.push(format!("{case}: {} on {}: unattributed", e.id, v.node));
+            }
+        }
+        if sum != v.score {
+            problems.push(format!(
+                "{case}: {} on {}: contributions add up to {sum:?}, score {:?}",
+                e.id, v.node, v.score
+            ));
+        }
+    }
+    for p in &e.parts {
+        check_explanation(case, p, problems);
+    }
+}
+
+#[test]
+fn explanations_add_up_for_every_resource() {
+    let Some(dir) = corpus() else {
+        eprintln!("scheduler corpus not found; skipping");
+        return;
+    };
+    let Ok(table) = std::fs::read_to_string(dir.join("tests.tsv")) else {
+        eprintln!("tests.tsv unreadable; skipping");
+        return;
+    };
+    let mut problems = Vec::new();
+    let mut explained = 0;
+    for row in table.lines().skip(1) {
+        let fields: Vec<&str> = row.split('\t').collect();
+        let (Some(name), extra) = (fields.first(), fields.get(3).copied().unwrap_or("")) else {
+            continue;
+        };
+        let xml = dir.join("xml").join(format!("{name}.xml"));
+        let Ok(cib) = Cib::load(&xml.to_string_lossy()) else {
+            continue;
+        };
+        let now = match date_arg(extra) {
+            Some(t) => DateTime::parse(&t).unwrap_or_else(|_| DateTime::from_epoch(0)),
+            None => cib
+                .attr("execution-date")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .map(DateTime::from_epoch)
+                .unwrap_or_else(DateTime::now),
+        };
+        let t = vigil_scheduler::schedule_with(&cib, &now, true);
+        for r in &t.cluster.resources {
+            match vigil_scheduler::explain::explain(&t, &r.id) {
+                Ok(e) => {
+                    explained += 1;
+                    check_explanation(name, &e, &mut problems);
+                }
+                Err(err) => problems.push(format!("{name}: {}: {err}", r.id)),
+            }
+        }
+    }
+    eprintln!("explained {explained} resources");
+    assert!(explained > 1000, "only {explained} resources explained");
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
