@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod explain;
 mod input;
 mod simulate;
 
@@ -22,11 +23,15 @@ struct Cli {
 enum Command {
     /// Show what the cluster would do (crm_simulate).
     Simulate(simulate::Args),
+    /// Say why a resource is where it is (or stopped): each node's score,
+    /// what contributed to it, and what rules the other nodes out.
+    Explain(explain::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
