@@ -128,7 +128,18 @@ fn write_explanation(out: &mut String, e: &Explanation, indent: usize, detailed:
 
 fn write_nodes(out: &mut String, nodes: &[NodeView], indent: usize, detailed: bool) {
     let pad = " ".repeat(indent);
+    // Nodes with the same score, contributions and verdict share one entry.
+    let mut groups: Vec<(Vec<&str>, &NodeView)> = Vec::new();
     for v in nodes {
+        let same = |g: &&mut (Vec<&str>, &NodeView)| {
+            g.1.score == v.score && g.1.contributions == v.contributions && g.1.verdict == v.verdict
+        };
+        match groups.iter_mut().find(same) {
+            Some(g) => g.0.push(&v.node),
+            None => groups.push((vec![&v.node], v)),
+        }
+    }
+    for (names, v) in groups {
         // Compact: the chosen node's sum, one line for the others.
         let show_parts = detailed || v.verdict == Verdict::Chosen;
         let score = v
@@ -138,8 +149,8 @@ fn write_nodes(out: &mut String, nodes: &[NodeView], indent: usize, detailed: bo
         let _ = writeln!(
             out,
             "{pad}{}: {score} -> {}",
-            v.node,
-            verdict_words(&v.verdict, &v.node)
+            names.join(", "),
+            verdict_words(&v.verdict, names.len() > 1)
         );
         if show_parts {
             for c in &v.contributions {
@@ -302,7 +313,8 @@ fn reason_words(r: &Reason) -> String {
     }
 }
 
-fn verdict_words(v: &Verdict, node: &str) -> String {
+/// A node's verdict (`many`: said of several nodes at once).
+fn verdict_words(v: &Verdict, many: bool) -> String {
     match v {
         Verdict::Chosen => "chosen".into(),
         Verdict::Unavailable(state) => {
@@ -317,6 +329,7 @@ fn verdict_words(v: &Verdict, node: &str) -> String {
                 NodeState::Maintenance => "in maintenance",
                 NodeState::ShuttingDown => "shutting down",
             };
+            let node = if many { "each node" } else { "the node" };
             format!("not allowed: {node} is {state}")
         }
         Verdict::NotAllowed { symmetric: false } => "not allowed: the cluster is opt-in \
@@ -442,8 +455,16 @@ pub fn source_words(s: &Source) -> String {
         } => {
             if id == "group:internal_colocation" {
                 format!("preferences of {dependent}, the group member after it")
+            } else if score.value() < 0 {
+                format!(
+                    "pushed away from where {dependent} prefers to be \
+                     ({id}: {dependent} apart from it, score {score})"
+                )
             } else {
-                format!("preferences of {dependent}, colocated with it by {id} (score {score})")
+                format!(
+                    "pulled toward where {dependent} prefers to be \
+                     ({id}: {dependent} with it, score {score})"
+                )
             }
         }
         Source::Utilization => "not enough free capacity (placement-strategy)".into(),
@@ -540,7 +561,7 @@ fn node_json(v: &NodeView) -> Value {
     json!({
         "node": v.node,
         "score": v.score.map(score_json),
-        "verdict": verdict_words(&v.verdict, &v.node),
+        "verdict": verdict_words(&v.verdict, false),
         "chosen": v.verdict == Verdict::Chosen,
         "contributions": v.contributions.iter().map(contribution_json).collect::<Vec<_>>(),
     })

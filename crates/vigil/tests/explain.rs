@@ -47,12 +47,15 @@ fn explain_json(file: &str, rsc: &str) -> Value {
     serde_json::from_str(&text).expect("explain prints JSON")
 }
 
-/// The lines of the block for `node` (its verdict line and contributions).
+/// The lines of the block for `node` (its verdict line, which may name
+/// several nodes, and its contributions).
 fn node_block(text: &str, node: &str) -> String {
-    let start = format!("{node}: ");
-    let mut lines = text
-        .lines()
-        .skip_while(|l| !l.trim_start().starts_with(&start));
+    let names_node = |l: &str| {
+        l.trim_start()
+            .split_once(": ")
+            .is_some_and(|(names, _)| names.split(", ").any(|n| n == node))
+    };
+    let mut lines = text.lines().skip_while(|l| !names_node(l));
     let Some(first) = lines.next() else {
         panic!("no line for {node} in:\n{text}");
     };
@@ -98,7 +101,7 @@ fn location_rule_wins_and_standby_node_is_ruled_out() {
     let node1 = node_block(&text, "node1");
     assert_has(
         &node1,
-        "node1: score 100 -> not allowed: node1 is in standby",
+        "node1: score 100 -> not allowed: the node is in standby",
     );
     assert_has(&node1, "rule loc-ip-east-rule");
     // node3 is in the west: the rule gives it nothing.
@@ -207,6 +210,11 @@ fn group_members_follow_the_first() {
         "Resource web-ip (ocf:heartbeat:IPaddr2), member of group web, will start on node2.",
     );
     assert_has(&text, "+50  location constraint web-prefers-node2");
+    // The first member carries the later members' preferences.
+    assert_has(
+        &text,
+        "-INFINITY  preferences of web-server, the group member after it",
+    );
 
     let member = explain("group.xml", "web-server", &[]);
     assert_has(&member, "member of group web, will start on node2.");
@@ -221,7 +229,7 @@ fn group_members_follow_the_first() {
     );
     assert_has(
         &node_block(&member, "node3"),
-        "node3: score -INFINITY -> not allowed: node3 is offline",
+        "node3: score -INFINITY -> not allowed: the node is offline",
     );
 }
 
@@ -252,9 +260,14 @@ fn clone_instances_spread_and_the_extra_one_stops() {
         "Why: every node that could run it is ruled out by clone instance: \
          clone-node-max=1 instances already here.",
     );
+    // Nodes that fare alike share one entry.
+    assert_has(
+        &extra,
+        "node1, node2: score -INFINITY -> not allowed: negative score",
+    );
     assert_has(
         &node_block(&extra, "node3"),
-        "node3: score -INFINITY -> not allowed: node3 is offline",
+        "node3: score -INFINITY -> not allowed: the node is offline",
     );
 }
 
