@@ -119,8 +119,6 @@ pub enum Reason {
     ActionBlocked { action: String, cause: String },
     /// It is part of a clone: `clone-max` instances already run.
     CloneMaxReached { max: usize },
-    /// The partition has no quorum and `no-quorum-policy` stops resources.
-    NoQuorum { policy: String },
     /// A promotable clone's instance stays Unpromoted: `promoted-max`
     /// instances with higher promotion scores are promoted.
     PromotedMaxReached { max: usize },
@@ -137,6 +135,8 @@ pub enum Reason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Chosen,
+    /// Not chosen but imposed: an unmanaged resource stays where it is.
+    Kept,
     /// The node cannot run resources (offline, standby, ...).
     Unavailable(NodeState),
     /// The node is not in the resource's table (opt-in cluster, or removed).
@@ -486,10 +486,13 @@ impl Context<'_> {
         let current = rsc.current_node();
         for (n, v) in views.iter_mut().enumerate() {
             v.verdict = self.verdict(n, v.score, chosen, &table, &counts, current);
+            if v.verdict == Verdict::Chosen && forced {
+                v.verdict = Verdict::Kept;
+            }
         }
         // The chosen node first, then the best scores, then by name.
         views.sort_by(|a, b| {
-            let rank = |v: &NodeView| v.verdict != Verdict::Chosen;
+            let rank = |v: &NodeView| !matches!(v.verdict, Verdict::Chosen | Verdict::Kept);
             rank(a)
                 .cmp(&rank(b))
                 .then(b.score.cmp(&a.score))
@@ -584,7 +587,7 @@ impl Context<'_> {
         let mut out = Vec::new();
         if cluster.options.stonith_enabled && !cluster.has_stonith_resource {
             out.push(Reason::NoFencingDevice);
-        } else if !rsc.managed {
+        } else if !rsc.managed && !rsc.blocked {
             out.push(Reason::Unmanaged {
                 maintenance: rsc.maintenance || cluster.options.maintenance_mode,
             });
@@ -643,10 +646,13 @@ impl Context<'_> {
         if let Some(n) = chosen
             && rsc.managed
         {
-            let tasks: &[Task] = if rsc.next_role == Role::Promoted && rsc.role < Role::Promoted {
-                &[Task::Start, Task::Promote]
-            } else {
-                &[Task::Start]
+            let starts = !rsc.running_on.contains(&n) || rsc.failed || rsc.restarting;
+            let promotes = rsc.next_role == Role::Promoted && rsc.role < Role::Promoted;
+            let tasks: &[Task] = match (starts, promotes) {
+                (true, true) => &[Task::Start, Task::Promote],
+                (true, false) => &[Task::Start],
+                (false, true) => &[Task::Promote],
+                (false, false) => &[],
             };
             for &task in tasks {
                 if let Some(reason) = self.blocked_action(r, task, n) {
@@ -663,11 +669,11 @@ impl Context<'_> {
         let cluster = self.cluster;
         let a = crate::actions::find_actions_exact(cluster, r, task, 0, Some(n))
             .into_iter()
-            .find(|&a| !cluster.actions[a].optional())?;
+            .next()?;
         if cluster.actions[a].runnable() {
             return None;
         }
-        let action = format!("{} {} on {}", task.name(), self.rsc(r).id, self.name(n));
+        let action = format!("{} of {} on {}", task.name(), self.rsc(r).id, self.name(n));
         let blocker = cluster.actions[a].before.iter().find(|edge| {
             edge.flags.has(OrderFlags::RUNNABLE_LEFT) && !cluster.actions[edge.action].runnable()
         });
@@ -679,14 +685,11 @@ impl Context<'_> {
             None if !cluster.have_quorum
                 && cluster.options.no_quorum_policy != NoQuorumPolicy::Ignore =>
             {
-                return Some(Reason::NoQuorum {
-                    policy: cluster
-                        .options
-                        .all
-                        .get("no-quorum-policy")
-                        .cloned()
-                        .unwrap_or_else(|| "stop".into()),
-                });
+                let policy = cluster.options.all.get("no-quorum-policy");
+                format!(
+                    "the partition has no quorum (no-quorum-policy={})",
+                    policy.map_or("stop", String::as_str)
+                )
             }
             None => cluster.actions[a]
                 .reason

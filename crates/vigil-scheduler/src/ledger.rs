@@ -150,8 +150,12 @@ pub enum Source {
         dependent: String,
         score: Score,
     },
-    /// Not enough free capacity (`placement-strategy`).
-    Utilization,
+    /// Not enough free capacity (`placement-strategy`): what the resource
+    /// (with what must come along) needs, and what the node had left.
+    Utilization {
+        needed: BTreeMap<String, i64>,
+        free: BTreeMap<String, i64>,
+    },
     /// A limit on where clone instances may go.
     CloneLimit(InstanceLimit),
     /// The promotion score a promotable clone's agent set (`master-<rsc>`).
@@ -391,8 +395,18 @@ pub(crate) fn rollback(cluster: &mut Cluster, r: RscId, mark: Mark) {
 /// The source for a colocation of `dependent` with `primary` (an instance
 /// of the configured primary, possibly), as it stands now.
 pub(crate) fn colocation(cluster: &Cluster, primary: RscId, c: &Colocation) -> Source {
+    // Where the primary will be (in the role the colocation names).
     let mut nodes = Vec::new();
-    crate::clone::collect_locations(cluster, primary, false, &mut nodes);
+    for p in cluster.primitives_under(primary) {
+        let rsc = &cluster.resources[p];
+        let role_ok = c.primary_role == Role::Unknown || rsc.next_role == c.primary_role;
+        if let Some(n) = rsc.assigned
+            && role_ok
+            && !nodes.contains(&n)
+        {
+            nodes.push(n);
+        }
+    }
     let with_node = match nodes.as_slice() {
         [] => None,
         [n] => Some(cluster.nodes[*n].name.clone()),
@@ -510,7 +524,7 @@ mod tests {
         let (a, b) = (c.find_rsc("a").expect("a"), c.find_rsc("b").expect("b"));
         let before = c.resources[a].allowed.clone();
         let m = mark(&c);
-        let ban = || Source::Utilization;
+        let ban = || Source::RemoteNode;
         crate::placement::add_location_from(&mut c, a, Some(0), NEG, &ban);
         crate::placement::add_location_from(&mut c, b, Some(1), Score::new(7), &ban);
         checkpoint(&mut c, a, |_| Moment::Logged("a"));

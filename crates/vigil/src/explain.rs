@@ -141,7 +141,7 @@ fn write_nodes(out: &mut String, nodes: &[NodeView], indent: usize, detailed: bo
     }
     for (names, v) in groups {
         // Compact: the chosen node's sum, one line for the others.
-        let show_parts = detailed || v.verdict == Verdict::Chosen;
+        let show_parts = detailed || matches!(v.verdict, Verdict::Chosen | Verdict::Kept);
         let score = v
             .score
             .map(|s| format!("score {s}"))
@@ -213,7 +213,14 @@ fn headline(e: &Explanation) -> String {
     match &e.outcome {
         Outcome::Runs { node, role } => {
             let role = role_suffix(*role);
-            if now.len() == 1 && now[0] == *node {
+            let blocked = e.reasons.iter().any(|r| {
+                matches!(r, Reason::ActionBlocked { action, .. } if action.starts_with("start "))
+            });
+            if e.reasons.contains(&Reason::Blocked) {
+                format!("is blocked on {node}: a failure keeps the cluster from touching it")
+            } else if blocked {
+                format!("is placed on {node}{role}, but cannot start there")
+            } else if now.len() == 1 && now[0] == *node {
                 format!("will stay on {node}{role}")
             } else if now.is_empty() {
                 format!("will start on {node}{role}")
@@ -224,6 +231,9 @@ fn headline(e: &Explanation) -> String {
         Outcome::RunsOn { nodes } => format!("will run on {}", nodes.join(", ")),
         Outcome::Stopped if now.is_empty() => "will stay stopped".into(),
         Outcome::Stopped => format!("will stop (it is active on {})", now.join(", ")),
+        Outcome::LeftAlone { node: Some(n) } if e.reasons.contains(&Reason::Blocked) => {
+            format!("is blocked on {n}: a failure keeps the cluster from touching it")
+        }
         Outcome::LeftAlone { node: Some(n) } => {
             format!("is left as it is, on {n}: the cluster does not manage it")
         }
@@ -283,12 +293,12 @@ fn reason_words(r: &Reason) -> String {
                 .into()
         }
         Reason::BannedEverywhere { sources } => format!(
-            "every node that could run it is ruled out by {}.",
+            "every node that could run it is ruled out: {}.",
             sources
                 .iter()
                 .map(source_words)
                 .collect::<Vec<_>>()
-                .join("; and by ")
+                .join("; ")
         ),
         Reason::Imposed => {
             "it was not placed by score: it must follow a resource that is not placed.".into()
@@ -296,9 +306,6 @@ fn reason_words(r: &Reason) -> String {
         Reason::ActionBlocked { action, cause } => format!("the {action} cannot run: {cause}."),
         Reason::CloneMaxReached { max } => {
             format!("clone-max={max} instances are already placed.")
-        }
-        Reason::NoQuorum { policy } => {
-            format!("the partition has no quorum (no-quorum-policy={policy}).")
         }
         Reason::PromotedMaxReached { max } => format!(
             "not promoted: promoted-max={max} instances with higher promotion scores are promoted."
@@ -317,6 +324,7 @@ fn reason_words(r: &Reason) -> String {
 fn verdict_words(v: &Verdict, many: bool) -> String {
     match v {
         Verdict::Chosen => "chosen".into(),
+        Verdict::Kept => "kept: it stays here without being chosen".into(),
         Verdict::Unavailable(state) => {
             let state = match state {
                 NodeState::Unclean => "unclean (it must be fenced)",
@@ -467,7 +475,14 @@ pub fn source_words(s: &Source) -> String {
                 )
             }
         }
-        Source::Utilization => "not enough free capacity (placement-strategy)".into(),
+        Source::Utilization { needed, free } => {
+            let short: Vec<String> = needed
+                .iter()
+                .filter(|&(k, v)| free.get(k).copied().unwrap_or(0) < *v)
+                .map(|(k, v)| format!("{k} needs {v}, {} free", free.get(k).copied().unwrap_or(0)))
+                .collect();
+            format!("not enough free capacity: {}", short.join(", "))
+        }
         Source::CloneLimit(limit) => match limit {
             InstanceLimit::NodeUnavailable => {
                 "clone instance: the node cannot run resources".into()
@@ -632,7 +647,9 @@ fn source_json(s: &Source) -> Value {
             "type": "dependents", "id": id, "dependent": dependent,
             "score": score_json(*score),
         }),
-        Source::Utilization => json!({"type": "utilization"}),
+        Source::Utilization { needed, free } => {
+            json!({"type": "utilization", "needed": needed, "free": free})
+        }
         Source::CloneLimit(l) => json!({"type": "clone-limit", "limit": format!("{l:?}")}),
         Source::PromotionScore => json!({"type": "promotion-score"}),
         Source::PromotionPriority => json!({"type": "promotion-priority"}),

@@ -186,7 +186,7 @@ fn colocations_follow_place_and_block() {
     );
     assert_has(
         &report,
-        "Why: every node that could run it is ruled out by colocation report-with-archive: \
+        "Why: every node that could run it is ruled out: colocation report-with-archive: \
          with archive (not running), score INFINITY.",
     );
 
@@ -257,7 +257,7 @@ fn clone_instances_spread_and_the_extra_one_stops() {
     );
     assert_has(
         &extra,
-        "Why: every node that could run it is ruled out by clone instance: \
+        "Why: every node that could run it is ruled out: clone instance: \
          clone-node-max=1 instances already here.",
     );
     // Nodes that fare alike share one entry.
@@ -269,6 +269,41 @@ fn clone_instances_spread_and_the_extra_one_stops() {
         &node_block(&extra, "node3"),
         "node3: score -INFINITY -> not allowed: the node is offline",
     );
+}
+
+#[test]
+fn blocked_starts_capacity_and_unmanaged_resources() {
+    let front = explain("blocked.xml", "front", &[]);
+    assert_has(&front, "is placed on node1, but cannot start there.");
+    assert_has(
+        &front,
+        "Why: the start of front on node1 cannot run: \
+         it must wait for start of back, which cannot run.",
+    );
+    // legacy (unmanaged) already counts on node2 when front is placed.
+    assert_has(
+        &node_block(&front, "node2"),
+        "which won the tie-break: node1 had fewer resources placed on it at that point (0 vs 1)",
+    );
+
+    // The scores used to choose include the capacity check (made after
+    // the scores shown by simulate -s).
+    let big = explain("blocked.xml", "big", &[]);
+    assert_has(&big, "will stay stopped.");
+    assert_has(
+        &node_block(&big, "node1"),
+        "-INFINITY  not enough free capacity: cpu needs 6, 4 free",
+    );
+
+    let legacy = explain("blocked.xml", "legacy", &[]);
+    assert_has(
+        &legacy,
+        "is left as it is, on node2: the cluster does not manage it.",
+    );
+    assert_has(&legacy, "Why: it is not managed (is-managed=false)");
+    let node2 = node_block(&legacy, "node2");
+    assert_has(&node2, "node2: score INFINITY -> kept");
+    assert_has(&node2, "+INFINITY  unmanaged: it stays where it is active");
 }
 
 #[test]
@@ -381,6 +416,9 @@ fn json_contributions_add_up_to_each_score() {
         ("group.xml", "web"),
         ("clone.xml", "ping-clone"),
         ("date-rule.xml", "batch"),
+        ("blocked.xml", "front"),
+        ("blocked.xml", "big"),
+        ("blocked.xml", "legacy"),
     ];
     let mut checked = 0;
     for (file, rsc) in cases {
