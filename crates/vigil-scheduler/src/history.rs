@@ -634,14 +634,9 @@ pub(crate) fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
         }
     }
     if !cluster.resources[r].managed {
-        let source = || crate::ledger::Source::Unmanaged;
-        crate::placement::add_location_from(
-            cluster,
-            r,
-            Some(n),
-            vigil_cib::Score::INFINITY,
-            &source,
-        );
+        use crate::ledger::Source;
+        let stay = vigil_cib::Score::INFINITY;
+        crate::placement::add_location_from(cluster, r, Some(n), stay, &|| Source::Unmanaged);
         let mut p = cluster.resources[r].parent;
         while let Some(x) = p {
             if !cluster.nodes[n].online {
