@@ -16,7 +16,7 @@ use vigil_cib::Score;
 
 use crate::Transition;
 use crate::cluster::*;
-use crate::ledger::{Change, Ledger, Moment, Source};
+use crate::ledger::{Change, Checkpoint, Ledger, Moment, Source};
 use crate::placement::NodeScores;
 
 /// Why a resource cannot be explained.
@@ -263,6 +263,15 @@ fn find(cluster: &Cluster, id: &str) -> Option<RscId> {
     Some(r)
 }
 
+/// See [`Context::decision`].
+struct Decision {
+    table: NodeScores,
+    cut: usize,
+    chosen: Option<NodeId>,
+    forced: bool,
+    counts: BTreeMap<NodeId, usize>,
+}
+
 struct Context<'a> {
     cluster: &'a Cluster,
     ledger: &'a Ledger,
@@ -399,20 +408,39 @@ impl Context<'_> {
             .collect()
     }
 
-    /// The table a resource's node was chosen with, and the ledger entries
-    /// up to then; without a decision (never assigned), the final table.
-    fn decision(&self, r: RscId) -> (NodeScores, usize, Option<(Option<NodeId>, bool)>) {
+    /// How a resource's node was chosen: the table, the ledger entries up
+    /// to then, the node, whether it was imposed, and the resources each
+    /// node had by then. Without a decision (never assigned), the final
+    /// table and the assignment as it stands, taken as imposed.
+    fn decision(&self, r: RscId) -> Decision {
         let decided = self
             .ledger
             .last_checkpoint(r, |m| matches!(m, Moment::Decision { .. }));
         match decided {
-            Some(cp) => {
-                let Moment::Decision { chosen, forced, .. } = cp.moment else {
-                    unreachable!("filtered on decisions");
-                };
-                (cp.table.clone(), cp.at, Some((chosen, forced)))
-            }
-            None => (self.rsc(r).allowed.clone(), self.ledger.entries.len(), None),
+            Some(Checkpoint {
+                table,
+                at,
+                moment:
+                    Moment::Decision {
+                        chosen,
+                        forced,
+                        assigned_counts,
+                    },
+                ..
+            }) => Decision {
+                table: table.clone(),
+                cut: *at,
+                chosen: *chosen,
+                forced: *forced,
+                counts: assigned_counts.clone(),
+            },
+            _ => Decision {
+                table: self.rsc(r).allowed.clone(),
+                cut: self.ledger.entries.len(),
+                chosen: self.rsc(r).assigned,
+                forced: true,
+                counts: BTreeMap::new(),
+            },
         }
     }
 
@@ -470,18 +498,13 @@ impl Context<'_> {
 
     fn primitive(&self, r: RscId, e: &mut Explanation) {
         let rsc = self.rsc(r);
-        let (table, cut, decision) = self.decision(r);
-        let (chosen, forced) = decision.unwrap_or((rsc.assigned, true));
-        let counts = match self
-            .ledger
-            .last_checkpoint(r, |m| matches!(m, Moment::Decision { .. }))
-            .map(|c| &c.moment)
-        {
-            Some(Moment::Decision {
-                assigned_counts, ..
-            }) => assigned_counts.clone(),
-            _ => BTreeMap::new(),
-        };
+        let Decision {
+            table,
+            cut,
+            chosen,
+            forced,
+            counts,
+        } = self.decision(r);
         let mut views = self.views(r, &table, cut);
         let current = rsc.current_node();
         for (n, v) in views.iter_mut().enumerate() {
