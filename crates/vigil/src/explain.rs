@@ -23,10 +23,10 @@ pub struct Args {
     /// The resource: a primitive, group, clone, or clone instance (db:0).
     rsc: String,
     /// The CIB to read.
-    #[arg(short = 'x', long = "xml-file")]
+    #[arg(short = 'x', long = "xml-file", value_name = "FILE")]
     xml_file: String,
     /// Schedule as if the time were DATE (ISO 8601).
-    #[arg(short = 't', long = "set-datetime")]
+    #[arg(short = 't', long = "set-datetime", value_name = "DATE")]
     set_datetime: Option<String>,
     /// Output format.
     #[arg(long = "output-as", value_enum, default_value = "text")]

@@ -23,8 +23,11 @@ struct Cli {
 enum Command {
     /// Show what the cluster would do (crm_simulate).
     Simulate(simulate::Args),
-    /// Say why a resource is where it is (or stopped): each node's score,
-    /// what contributed to it, and what rules the other nodes out.
+    /// Say why a resource is where it is, or why it is stopped.
+    ///
+    /// For every node: its score when the resource's node was chosen, what
+    /// contributed to it (constraints, rules, stickiness, failures, ...),
+    /// and what rules the node out.
     Explain(explain::Args),
 }
 
