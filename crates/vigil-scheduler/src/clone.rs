@@ -7,6 +7,7 @@ use vigil_cib::score::INFINITY;
 
 use crate::actions::{custom_action, find_first};
 use crate::cluster::*;
+use crate::ledger::{InstanceLimit, Source};
 use crate::ordering::{Changed, order_actions, order_rsc_tasks};
 use crate::placement::{self, MergeFlags};
 
@@ -119,6 +120,7 @@ pub(crate) fn assign_clone(
                 flags,
             );
             cluster.resources[r].allowed = merged;
+            crate::ledger::credit(cluster, r, |cl| crate::ledger::dependents(cl, &c));
         }
     }
     placement::log_scores(cluster, r, "pcmk__clone_allocate");
@@ -182,7 +184,9 @@ fn distribute(
             continue;
         }
         if allocated >= max {
-            placement::add_location(cluster, child, None, Score::NEG_INFINITY);
+            let limit = InstanceLimit::CloneMaxReached { max };
+            let source = || Source::CloneLimit(limit);
+            placement::add_location_from(cluster, child, None, Score::NEG_INFINITY, &source);
             // The limit is reached: this instance stays stopped.
             force_unassigned(cluster, child);
         } else if assign_instance(cluster, child, None, all_coloc, per_host_max) {
@@ -247,6 +251,7 @@ fn assign_instance(
 /// What assigning an instance may change, to undo a rejected pre-assignment.
 struct Snapshot {
     entries: Vec<(RscId, placement::NodeScores, Option<NodeId>, bool, Role)>,
+    ledger: crate::ledger::Mark,
 }
 
 fn snapshot(cluster: &Cluster, r: RscId) -> Snapshot {
@@ -263,7 +268,10 @@ fn snapshot(cluster: &Cluster, r: RscId) -> Snapshot {
         ));
         stack.extend(rsc.children.iter().copied());
     }
-    Snapshot { entries }
+    Snapshot {
+        entries,
+        ledger: crate::ledger::mark(cluster),
+    }
 }
 
 fn restore(cluster: &mut Cluster, r: RscId, snap: Snapshot) {
@@ -281,6 +289,7 @@ fn restore(cluster: &mut Cluster, r: RscId, snap: Snapshot) {
         rsc.provisional = provisional;
         rsc.next_role = next_role;
     }
+    crate::ledger::rollback(cluster, r, snap.ledger);
     // The instance stays unassigned (and provisional) for the next round.
     let rsc = &mut cluster.resources[r];
     rsc.assigned = None;
@@ -314,18 +323,22 @@ fn append_parent_colocations(cluster: &mut Cluster, parent: RscId, child: RscId,
 fn limit_instance(cluster: &mut Cluster, child: RscId, parent: RscId, limit: usize) {
     let nodes: Vec<NodeId> = cluster.resources[child].allowed.keys().copied().collect();
     for n in nodes {
-        let score = if !cluster.nodes[n].can_run || cluster.resources[child].orphan {
-            Some(Score::NEG_INFINITY)
+        use InstanceLimit::*;
+        let score = if !cluster.nodes[n].can_run {
+            Some((Score::NEG_INFINITY, NodeUnavailable))
+        } else if cluster.resources[child].orphan {
+            Some((Score::NEG_INFINITY, Orphan))
         } else {
             match cluster.resources[parent].allowed.get(&n) {
-                None => Some(Score::NEG_INFINITY),
-                Some(&s) if s.value() < 0 => Some(s),
+                None => Some((Score::NEG_INFINITY, CloneNotAllowed)),
+                Some(&s) if s.value() < 0 => Some((s, CloneScoreNegative)),
                 Some(_) if count(cluster, parent, n) < limit => None,
-                Some(_) => Some(Score::NEG_INFINITY),
+                Some(_) => Some((Score::NEG_INFINITY, NodeFull { node_max: limit })),
             }
         };
-        if let Some(s) = score {
+        if let Some((s, why)) = score {
             set_score(cluster, child, n, s);
+            crate::ledger::credit(cluster, child, |_| Source::CloneLimit(why));
         }
     }
 }

@@ -278,6 +278,8 @@ pub struct LocationRule {
     /// Scores per node (only the nodes the constraint names or whose rules pass).
     pub nodes: Vec<(NodeId, Score)>,
     pub discovery: Discovery,
+    /// What the score ledger calls this (the constraint and rule, or node health).
+    pub source: crate::ledger::Source,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -694,6 +696,8 @@ pub struct Cluster {
     pub node_histories: Vec<NodeHistory>,
     /// Bundle replicas per bundle resource.
     pub bundle_replicas: BTreeMap<RscId, Vec<crate::bundle::Replica>>,
+    /// What changed each node score and why (only when asked for).
+    pub ledger: Option<Box<crate::ledger::Ledger>>,
 }
 
 /// One resource's history on one node, as the status section records it.

@@ -7,6 +7,7 @@ use vigil_cib::rule::{Rule, RuleContext};
 use vigil_cib::{Cib, Score, parse_bool};
 
 use crate::cluster::*;
+use crate::ledger::Source;
 
 /// Resolve a constraint's resource reference. A reference to something
 /// inside a clone means the clone; tags expand to their members.
@@ -146,6 +147,12 @@ fn add_location_for(
             role,
             nodes: vec![(n, score)],
             discovery,
+            source: Source::Location {
+                id: l.id.clone(),
+                rule: None,
+                score_attribute: None,
+                role,
+            },
         });
         return;
     }
@@ -182,6 +189,12 @@ fn add_location_for(
             role: rule_role,
             nodes,
             discovery,
+            source: Source::Location {
+                id: l.id.clone(),
+                rule: Some(rule.id.clone()),
+                score_attribute: rule.score_attribute.clone(),
+                role: rule_role,
+            },
         });
     }
 }

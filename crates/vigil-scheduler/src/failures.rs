@@ -332,13 +332,17 @@ pub(crate) fn mark_failure_ignored(cluster: &mut Cluster, r: RscId) {
 }
 
 /// Add a score for a resource on one node (or every node) — used for bans.
-pub(crate) fn ban(cluster: &mut Cluster, r: RscId, n: Option<NodeId>, _tag: &str) {
-    crate::placement::add_location(cluster, r, n, Score::NEG_INFINITY);
+pub(crate) fn ban(cluster: &mut Cluster, r: RscId, n: Option<NodeId>, tag: &str) {
+    let source = || crate::ledger::Source::FailureHistory { what: tag.into() };
+    crate::placement::add_location_from(cluster, r, n, Score::NEG_INFINITY, &source);
 }
 
 /// Ban a resource from every node (on-fail=stop on a clone instance).
 pub(crate) fn ban_everywhere_reset(cluster: &mut Cluster, r: RscId) {
-    crate::placement::add_location(cluster, r, None, Score::NEG_INFINITY);
+    let source = || crate::ledger::Source::FailureHistory {
+        what: "on-fail=stop".into(),
+    };
+    crate::placement::add_location_from(cluster, r, None, Score::NEG_INFINITY, &source);
 }
 
 /// Recurring operations active since the resource last started on the

@@ -51,6 +51,9 @@ pub(crate) fn apply_node_health(cluster: &mut Cluster) {
                 role: None,
                 nodes: vec![(n, health)],
                 discovery: Discovery::Always,
+                source: crate::ledger::Source::NodeHealth {
+                    strategy: strategy.clone(),
+                },
             });
         }
     }

@@ -629,7 +629,9 @@ pub(crate) fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
         }
     }
     if !cluster.resources[r].managed {
-        crate::placement::add_location(cluster, r, Some(n), vigil_cib::Score::INFINITY);
+        use crate::ledger::Source;
+        let stay = vigil_cib::Score::INFINITY;
+        crate::placement::add_location_from(cluster, r, Some(n), stay, &|| Source::Unmanaged);
         let mut p = cluster.resources[r].parent;
         while let Some(x) = p {
             if !cluster.nodes[n].online {
@@ -648,6 +650,7 @@ pub(crate) fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
                     .into_iter()
                     .map(|x| (x, vigil_cib::Score::NEG_INFINITY))
                     .collect();
+                crate::ledger::credit(cluster, r, |_| crate::ledger::Source::MultipleActive);
             }
             MultipleActive::Block => {
                 cluster.resources[r].managed = false;

@@ -13,10 +13,12 @@ pub mod cluster;
 mod constraints;
 mod digest;
 pub mod display;
+pub mod explain;
 mod failures;
 mod fencing;
 mod health;
 mod history;
+pub mod ledger;
 mod migration;
 mod notify;
 mod ordering;
@@ -46,12 +48,18 @@ pub struct Transition {
 
 /// The current state of a cluster as a CIB describes it (no decisions).
 pub fn current_state(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
-    schedule::unpack(cib, now)
+    schedule::unpack(cib, now, false)
 }
 
 /// Compute the transition for a CIB at time `now`.
 pub fn schedule(cib: &Cib, now: &DateTime) -> Transition {
-    let (mut cluster, _failed) = schedule::unpack(cib, now);
+    schedule_with(cib, now, false)
+}
+
+/// Compute the transition, recording in `cluster.ledger` what made every
+/// node score when `record_scores` is set (for [`explain`]).
+pub fn schedule_with(cib: &Cib, now: &DateTime, record_scores: bool) -> Transition {
+    let (mut cluster, _failed) = schedule::unpack(cib, now, record_scores);
     schedule::schedule_cluster(&mut cluster, cib);
     let summary = summary::summarize(&mut cluster);
     Transition { cluster, summary }

@@ -13,26 +13,41 @@ use vigil_cib::Score;
 use vigil_cib::score::INFINITY;
 
 use crate::cluster::*;
+use crate::ledger::{self, Change, Source};
 
 /// A table of allowed nodes and their scores.
 pub type NodeScores = BTreeMap<NodeId, Score>;
 
-/// Add `score` for `r` (and all its descendants) on one node or every node.
-pub(crate) fn add_location(cluster: &mut Cluster, r: RscId, node: Option<NodeId>, score: Score) {
+/// Add `score` for `r` (and all its descendants) on one node or every
+/// node; `source` tells the score ledger why.
+pub(crate) fn add_location_from(
+    cluster: &mut Cluster,
+    r: RscId,
+    node: Option<NodeId>,
+    score: Score,
+    source: &dyn Fn() -> Source,
+) {
     match node {
-        Some(n) => add_node_score(cluster, r, n, score),
+        Some(n) => add_node_score(cluster, r, n, score, source),
         None => {
             for n in 0..cluster.nodes.len() {
-                add_node_score(cluster, r, n, score);
+                add_node_score(cluster, r, n, score, source);
             }
         }
     }
 }
 
-fn add_node_score(cluster: &mut Cluster, r: RscId, n: NodeId, score: Score) {
+fn add_node_score(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    score: Score,
+    source: &dyn Fn() -> Source,
+) {
     for c in cluster.resources[r].children.clone() {
-        add_node_score(cluster, c, n, score);
+        add_node_score(cluster, c, n, score, source);
     }
+    ledger::record(cluster, r, n, Change::Add(score), source);
     let entry = cluster.resources[r].allowed.entry(n).or_insert(Score::ZERO);
     *entry += score;
 }
@@ -43,7 +58,7 @@ pub(crate) fn symmetric_default(cluster: &mut Cluster) {
         return;
     }
     for r in cluster.top.clone() {
-        add_location(cluster, r, None, Score::ZERO);
+        add_location_from(cluster, r, None, Score::ZERO, &|| Source::SymmetricDefault);
     }
 }
 
@@ -103,6 +118,7 @@ fn apply_location_to(cluster: &mut Cluster, r: RscId, loc: &LocationRule) {
         return;
     }
     for &(n, score) in &loc.nodes {
+        ledger::record(cluster, r, n, Change::Add(score), || loc.source.clone());
         let rsc = &mut cluster.resources[r];
         let entry = rsc.allowed.entry(n).or_insert(Score::ZERO);
         *entry += score;
@@ -137,7 +153,7 @@ fn apply_stickiness(cluster: &mut Cluster, r: RscId) {
         return;
     }
     let s = rsc.stickiness;
-    add_location(cluster, r, Some(n), s);
+    add_location_from(cluster, r, Some(n), s, &|| Source::Stickiness { value: s });
 }
 
 fn check_failure_threshold(cluster: &mut Cluster, r: RscId, n: NodeId) {
@@ -162,7 +178,13 @@ fn check_failure_threshold(cluster: &mut Cluster, r: RscId, n: NodeId) {
         } else {
             r
         };
-        add_location(cluster, target, Some(n), Score::NEG_INFINITY);
+        let threshold = rsc.migration_threshold;
+        add_location_from(cluster, target, Some(n), Score::NEG_INFINITY, &|| {
+            Source::FailureBan {
+                fail_count: fails,
+                threshold,
+            }
+        });
     }
 }
 
@@ -172,8 +194,10 @@ fn apply_exclusive_discovery(cluster: &mut Cluster, r: RscId, n: NodeId) {
         let top = cluster.top_of(r);
         let allowed_exclusively = rsc.discovery_exclusive.contains(&n)
             || cluster.resources[top].discovery_exclusive.contains(&n);
-        if !allowed_exclusively && let Some(score) = cluster.resources[r].allowed.get_mut(&n) {
-            *score = Score::NEG_INFINITY;
+        if !allowed_exclusively && cluster.resources[r].allowed.contains_key(&n) {
+            let set = Change::Set(Score::NEG_INFINITY);
+            ledger::record(cluster, r, n, set, || Source::ExclusiveDiscovery);
+            cluster.resources[r].allowed.insert(n, Score::NEG_INFINITY);
         }
     }
     for c in cluster.resources[r].children.clone() {
@@ -261,12 +285,14 @@ fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> 
         let archive = (c.dependent_role >= Role::Promoted
             || (c.score.value() < 0 && !c.score.is_neg_infinity()))
         .then(|| cluster.resources[r].allowed.clone());
+        let mark = ledger::mark(cluster);
         assign(cluster, c.primary, None);
         apply_colocation(cluster, r, c.primary, &c);
         if let Some(archive) = archive
             && !any_available(cluster, &cluster.resources[r].allowed)
         {
             cluster.resources[r].allowed = archive;
+            ledger::rollback(cluster, r, mark);
         }
     }
     // Resources that depend on this one pull it toward their preferences.
@@ -288,10 +314,14 @@ fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> 
             MergeFlags::ROLLBACK,
         );
         cluster.resources[r].allowed = merged;
+        ledger::credit(cluster, r, |cl| ledger::dependents(cl, &c));
     }
 
     if cluster.resources[r].next_role == Role::Stopped {
-        add_location(cluster, r, None, Score::NEG_INFINITY);
+        let target_role = ledger::stopped_by_target_role(cluster, r);
+        add_location_from(cluster, r, None, Score::NEG_INFINITY, &|| {
+            Source::Stopping { target_role }
+        });
     } else if cluster.resources[r].next_role > cluster.resources[r].role
         && !cluster.have_quorum
         && cluster.options.no_quorum_policy == NoQuorumPolicy::Freeze
@@ -498,6 +528,15 @@ pub(crate) fn assign_to(
             chosen = None;
         }
     }
+    ledger::checkpoint(cluster, r, |cl| ledger::Moment::Decision {
+        chosen,
+        forced: force,
+        assigned_counts: cl.resources[r]
+            .allowed
+            .keys()
+            .map(|&n| (n, cl.nodes[n].assigned_count))
+            .collect(),
+    });
     let rsc = &mut cluster.resources[r];
     rsc.provisional = false;
     rsc.assigned = chosen;
@@ -538,6 +577,7 @@ pub(crate) fn apply_colocation(
         }
         _ => apply_colocation_simple(cluster, dependent, primary, c),
     }
+    ledger::credit(cluster, dependent, |cl| ledger::colocation(cl, primary, c));
 }
 
 /// What a colocation does at this point of assignment.
@@ -910,7 +950,8 @@ fn best_score_matching_attr(cluster: &Cluster, r: RscId, attr: &str, value: Opti
 }
 
 /// Record the allocation scores of a resource for `--show-scores`.
-pub(crate) fn log_scores(cluster: &mut Cluster, r: RscId, function: &str) {
+pub(crate) fn log_scores(cluster: &mut Cluster, r: RscId, function: &'static str) {
+    ledger::checkpoint(cluster, r, |_| ledger::Moment::Logged(function));
     let rsc = &cluster.resources[r];
     let mut lines = Vec::new();
     for (&n, &s) in &rsc.allowed {

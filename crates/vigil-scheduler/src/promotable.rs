@@ -106,6 +106,7 @@ pub(crate) fn add_promotion_scores(cluster: &mut Cluster, r: RscId) {
                 }
             }
         }
+        crate::ledger::credit(cluster, child, |_| crate::ledger::Source::PromotionScore);
     }
 }
 
@@ -306,6 +307,7 @@ fn promotion_order(cluster: &mut Cluster, r: RscId) {
         let entry = cluster.resources[r].allowed.entry(n).or_insert(Score::ZERO);
         *entry += si;
     }
+    crate::ledger::credit(cluster, r, |_| crate::ledger::Source::PromotionPriority);
     for ci in cluster.resources[r].coloc_as_dependent.clone() {
         let c = cluster.colocations[ci].clone();
         if c.dependent_role == Role::Promoted {
@@ -329,6 +331,9 @@ fn promotion_order(cluster: &mut Cluster, r: RscId) {
             );
             cluster.merging.push(r);
             cluster.resources[r].allowed = merged;
+            crate::ledger::credit(cluster, r, |cl| {
+                crate::ledger::colocation(cl, c.primary, &c)
+            });
         }
     }
     for ci in cluster.resources[r].coloc_as_primary.clone() {
@@ -357,6 +362,7 @@ fn promotion_order(cluster: &mut Cluster, r: RscId) {
             );
             cluster.merging.push(r);
             cluster.resources[r].allowed = merged;
+            crate::ledger::credit(cluster, r, |cl| crate::ledger::dependents(cl, &c));
         }
     }
     for &ti in &cluster.resources[r].tickets.clone() {
@@ -364,7 +370,11 @@ fn promotion_order(cluster: &mut Cluster, r: RscId) {
         if b.role == Role::Promoted {
             let t = cluster.tickets.get(&b.ticket).cloned().unwrap_or_default();
             if !t.granted || t.standby {
-                placement::add_location(cluster, r, None, Score::NEG_INFINITY);
+                let source = || crate::ledger::Source::Ticket {
+                    constraint: b.id.clone(),
+                    ticket: b.ticket.clone(),
+                };
+                placement::add_location_from(cluster, r, None, Score::NEG_INFINITY, &source);
             }
         }
     }

@@ -323,6 +323,9 @@ pub(crate) fn container_constraints(cluster: &mut Cluster, r: RscId) {
                     .insert(n, vigil_cib::Score::NEG_INFINITY);
             }
         }
+        crate::ledger::credit(cluster, r, |cl| crate::ledger::Source::Container {
+            container: cl.resources[container].id.clone(),
+        });
         return;
     }
     crate::ordering::order_rsc_tasks(
@@ -358,7 +361,9 @@ pub(crate) fn container_constraints(cluster: &mut Cluster, r: RscId) {
 pub(crate) fn avoid_remote_nodes(cluster: &mut Cluster, r: RscId) {
     for n in 0..cluster.nodes.len() {
         if cluster.nodes[n].is_remote() {
-            crate::placement::add_location(cluster, r, Some(n), vigil_cib::Score::NEG_INFINITY);
+            let source = || crate::ledger::Source::RemoteNode;
+            let ban = vigil_cib::Score::NEG_INFINITY;
+            crate::placement::add_location_from(cluster, r, Some(n), ban, &source);
         }
     }
 }

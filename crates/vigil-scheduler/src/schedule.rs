@@ -7,8 +7,9 @@ use vigil_cib::time::DateTime;
 use crate::cluster::*;
 use crate::history::FailedOp;
 
-/// Build the working set from a CIB (configuration and current state only).
-pub fn unpack(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
+/// Build the working set from a CIB (configuration and current state only);
+/// with `record_scores`, keep a score ledger from the start.
+pub fn unpack(cib: &Cib, now: &DateTime, record_scores: bool) -> (Cluster, Vec<FailedOp>) {
     let mut options = crate::unpack::options(cib, now);
     let have_quorum = cib
         .attr("have-quorum")
@@ -61,7 +62,11 @@ pub fn unpack(cib: &Cib, now: &DateTime) -> (Cluster, Vec<FailedOp>) {
         sanitized: true,
         node_histories: Vec::new(),
         bundle_replicas: Default::default(),
+        ledger: None,
     };
+    if record_scores {
+        crate::ledger::enable(&mut cluster);
+    }
     // A watchdog (SBD) counts as a fencing device.
     cluster.has_stonith_resource = cluster.options.have_watchdog;
     crate::unpack::resources(&mut cluster, cib);

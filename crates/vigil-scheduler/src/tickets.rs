@@ -30,7 +30,11 @@ fn apply(cluster: &mut Cluster, r: RscId, b: &TicketBinding, ticket: &Ticket) {
         b.role
     };
     let ban = |cluster: &mut Cluster| {
-        crate::placement::add_location(cluster, r, None, Score::NEG_INFINITY)
+        let source = || crate::ledger::Source::Ticket {
+            constraint: b.id.clone(),
+            ticket: b.ticket.clone(),
+        };
+        crate::placement::add_location_from(cluster, r, None, Score::NEG_INFINITY, &source)
     };
     let matches_role = role == Role::Unknown || role == cluster.resources[r].role;
     if !ticket.granted && !cluster.resources[r].running_on.is_empty() {

@@ -151,7 +151,16 @@ pub(crate) fn limit_by_capacity(cluster: &mut Cluster, r: RscId) {
             have_enough(cluster, n, &own)
         };
         if !fits {
-            crate::placement::add_location(cluster, r, Some(n), Score::NEG_INFINITY);
+            let wanted = if any_capable { &needed } else { &own };
+            let free = (cluster.ledger.is_some())
+                .then(|| cluster.remaining_capacity.get(&n).cloned())
+                .flatten()
+                .unwrap_or_default();
+            let source = || crate::ledger::Source::Utilization {
+                needed: wanted.clone(),
+                free: free.clone(),
+            };
+            crate::placement::add_location_from(cluster, r, Some(n), Score::NEG_INFINITY, &source);
         }
     }
 }

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod explain;
+mod input;
 mod simulate;
 mod verify;
 
@@ -24,6 +26,12 @@ enum Command {
     Simulate(simulate::Args),
     /// Check a configuration for errors (crm_verify).
     Verify(verify::Args),
+    /// Say why a resource is where it is, or why it is stopped.
+    ///
+    /// For every node: its score when the resource's node was chosen, what
+    /// contributed to it (constraints, rules, stickiness, failures, ...),
+    /// and what rules the node out.
+    Explain(explain::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,5 +39,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }

@@ -2,9 +2,6 @@
 
 use std::process::ExitCode;
 
-use vigil_cib::Cib;
-use vigil_cib::time::DateTime;
-
 #[derive(clap::Args)]
 pub struct Args {
     /// The CIB to read.
@@ -22,40 +19,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let cib = match Cib::load(&args.xml_file) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("vigil simulate: {e}");
-            return ExitCode::from(66);
-        }
+    let input = match crate::input::load("simulate", &args.xml_file, args.set_datetime.as_deref()) {
+        Ok(i) => i,
+        Err(code) => return code,
     };
+    let (cib, now) = (input.cib, input.now);
     if cib.attr("validate-with") == Some("none") {
         eprintln!(
             "Schema validation of configuration is disabled \
              (enabling is encouraged and prevents common misconfigurations)"
         );
     }
-    let now = match &args.set_datetime {
-        Some(t) => match DateTime::parse(t) {
-            Ok(d) => d,
-            Err(e) => {
-                eprintln!("vigil simulate: invalid --set-datetime {t:?}: {e}");
-                return ExitCode::from(64);
-            }
-        },
-        // A saved scheduler input replays at the time it was recorded.
-        None => match cib
-            .attr("execution-date")
-            .and_then(|v| v.trim().parse::<i64>().ok())
-        {
-            Some(epoch) => {
-                let d = DateTime::from_epoch(epoch);
-                println!("Using the original execution date of: {d}");
-                d
-            }
-            None => DateTime::now(),
-        },
-    };
+    if input.replayed {
+        println!("Using the original execution date of: {now}");
+    }
     let (current, _) = vigil_scheduler::current_state(&cib, &now);
     print!("{}", vigil_scheduler::display::header_text(&current));
     println!("Current cluster status:");
