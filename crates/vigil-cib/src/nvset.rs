@@ -92,7 +92,7 @@ impl NvSet {
 /// Evaluate blocks into `out`: blocks in descending score order (document
 /// order among equals; a block whose id is `first` goes before all), only
 /// blocks whose rule passes, and the first value seen for a name wins — a
-/// name already in `out` is kept.
+/// name already in `out` is kept. The value `#default` unsets a name.
 pub fn unpack_sets(
     sets: &[NvSet],
     ctx: &RuleContext,
@@ -112,7 +112,11 @@ pub fn unpack_sets(
             continue;
         }
         for pair in &set.pairs {
-            if let Some(value) = &pair.value {
+            let Some(value) = &pair.value else { continue };
+            if value.eq_ignore_ascii_case("#default") {
+                // "#default" unsets the name, even a value already read.
+                out.remove(&pair.name);
+            } else {
                 out.entry(pair.name.clone())
                     .or_insert_with(|| value.clone());
             }
@@ -129,4 +133,42 @@ pub fn evaluate_sets(
     let mut out = BTreeMap::new();
     unpack_sets(sets, ctx, first, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(id: &str, score: i64, pairs: &[(&str, &str)]) -> NvSet {
+        NvSet {
+            id: id.into(),
+            score: Score::new(score),
+            rule: None,
+            pairs: pairs
+                .iter()
+                .map(|(n, v)| NvPair {
+                    id: format!("{id}-{n}"),
+                    name: n.to_string(),
+                    value: Some(v.to_string()),
+                    line: 0,
+                })
+                .collect(),
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn higher_scores_win_and_default_unsets() {
+        let sets = [
+            set("low", 1, &[("a", "low"), ("b", "low"), ("c", "low")]),
+            set("high", 10, &[("a", "high"), ("b", "#default")]),
+        ];
+        let out = evaluate_sets(&sets, &RuleContext::default(), None);
+        assert_eq!(out.get("a").map(String::as_str), Some("high"));
+        // Unset by the higher block, then read again from the lower one.
+        assert_eq!(out.get("b").map(String::as_str), Some("low"));
+        assert_eq!(out.get("c").map(String::as_str), Some("low"));
+        let only = [set("s", 0, &[("x", "1"), ("x", "#DEFAULT")])];
+        assert!(evaluate_sets(&only, &RuleContext::default(), None).is_empty());
+    }
 }
