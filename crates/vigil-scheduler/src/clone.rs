@@ -1012,7 +1012,8 @@ fn inhibit_instance(cluster: &mut Cluster, r: RscId) -> bool {
 // ------------------------------------------------------ blocked starts
 
 /// When a resource cannot start anywhere, resources that must be
-/// colocated with it cannot start either.
+/// colocated with it cannot start either (or, when they must be promoted
+/// where it runs, cannot be promoted).
 pub(crate) fn block_colocated_starts(cluster: &mut Cluster, action: ActionId) {
     let act = &cluster.actions[action];
     if act.runnable() || act.task != Task::Start {
@@ -1035,15 +1036,20 @@ pub(crate) fn block_colocated_starts(cluster: &mut Cluster, action: ActionId) {
     for ci in cluster.resources[rsc].coloc_as_primary.clone() {
         let c = cluster.colocations[ci].clone();
         if c.score == Score::INFINITY {
-            mark_start_blocked(cluster, c.dependent, ar);
+            let task = if c.dependent_role == Role::Promoted {
+                Task::Promote
+            } else {
+                Task::Start
+            };
+            mark_blocked(cluster, c.dependent, task, ar);
         }
     }
 }
 
-fn mark_start_blocked(cluster: &mut Cluster, r: RscId, reason: RscId) {
+fn mark_blocked(cluster: &mut Cluster, r: RscId, task: Task, reason: RscId) {
     let text = format!("colocation with {}", cluster.resources[reason].id);
     for a in cluster.resources[r].actions.clone().into_iter().rev() {
-        if cluster.actions[a].task != Task::Start || !cluster.actions[a].runnable() {
+        if cluster.actions[a].task != task || !cluster.actions[a].runnable() {
             continue;
         }
         cluster.actions[a].flags.clear(ActionFlags::RUNNABLE);
@@ -1051,5 +1057,7 @@ fn mark_start_blocked(cluster: &mut Cluster, r: RscId, reason: RscId) {
         block_colocated_starts(cluster, a);
         crate::ordering::update_action(cluster, a);
     }
-    let _ = INFINITY;
+    for c in cluster.resources[r].children.clone() {
+        mark_blocked(cluster, c, task, reason);
+    }
 }
