@@ -10,7 +10,8 @@ use crate::cluster::*;
 use crate::ledger::Source;
 
 /// Resolve a constraint's resource reference. A reference to something
-/// inside a clone means the clone; tags expand to their members.
+/// inside a clone means the clone; tags expand to their members and
+/// templates to the primitives made from them (in configuration order).
 pub(crate) fn resolve(cluster: &Cluster, cib: &Cib, id: &str) -> Vec<RscId> {
     if let Some(members) = cib.config.tags.get(id) {
         return members
@@ -18,7 +19,18 @@ pub(crate) fn resolve(cluster: &Cluster, cib: &Cib, id: &str) -> Vec<RscId> {
             .flat_map(|m| resolve(cluster, cib, m))
             .collect();
     }
-    resolve_one(cluster, id).into_iter().collect()
+    if let Some(r) = resolve_one(cluster, id) {
+        return vec![r];
+    }
+    cib.config
+        .all_resources()
+        .into_iter()
+        .filter(|r| {
+            r.primitive()
+                .is_some_and(|p| p.template.as_deref() == Some(id))
+        })
+        .filter_map(|r| resolve_one(cluster, &r.id))
+        .collect()
 }
 
 pub(crate) fn resolve_one(cluster: &Cluster, id: &str) -> Option<RscId> {
@@ -395,6 +407,23 @@ fn unpack_colocation(cluster: &mut Cluster, cib: &Cib, c: &config::Colocation) {
     let (Some(rsc), Some(with)) = (&c.rsc, &c.with_rsc) else {
         return;
     };
+    let is_collection = |id: &str| {
+        resolve_one(cluster, id).is_none()
+            && (cib.config.tags.contains_key(id)
+                || cib.config.all_resources().iter().any(|r| {
+                    r.primitive()
+                        .is_some_and(|p| p.template.as_deref() == Some(id))
+                }))
+    };
+    if is_collection(rsc) && is_collection(with) {
+        // Two tags or templates cannot be colocated: which pairs would be
+        // meant is undefined.
+        cluster.warnings.push(format!(
+            "colocation {} ignored: {rsc} and {with} are both tags or templates",
+            c.id
+        ));
+        return;
+    }
     let dependents = resolve(cluster, cib, rsc);
     let primaries = resolve(cluster, cib, with);
     for &d in &dependents {
