@@ -252,11 +252,13 @@ pub(crate) fn fence_node(cluster: &mut Cluster, n: NodeId, reason: &str, _priori
                 cluster.nodes[n].remote_requires_reset = true;
             }
             cluster.nodes[n].unclean = true;
+            cluster.nodes[n].can_run = false;
             crate::fencing::note_fence_request(cluster, n, reason);
         }
         NodeKind::Member => {
             if !cluster.nodes[n].unclean {
                 cluster.nodes[n].unclean = true;
+                cluster.nodes[n].can_run = false;
                 crate::fencing::note_fence_request(cluster, n, reason);
             }
         }
