@@ -142,7 +142,10 @@ pub(crate) fn limit_by_capacity(cluster: &mut Cluster, r: RscId) {
         .copied()
         .filter(|&n| cluster.nodes[n].can_run)
         .collect();
-    let any_capable = nodes.iter().any(|&n| have_enough(cluster, n, &needed));
+    // Only nodes the resource may run on count as able to hold the lot.
+    let any_capable = nodes.iter().any(|&n| {
+        cluster.resources[r].allowed[&n].value() >= 0 && have_enough(cluster, n, &needed)
+    });
     let own = cluster.resources[r].utilization.clone();
     for n in nodes {
         let fits = if any_capable {
