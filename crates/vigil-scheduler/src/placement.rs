@@ -415,7 +415,8 @@ fn assign_group(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> Opti
 
 /// Pick the best node for a primitive and assign it.
 fn choose_node(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> bool {
-    crate::utilization::limit_by_capacity(cluster, r);
+    let roomiest = crate::utilization::limit_by_capacity(cluster, r);
+    let prefer = prefer.or(roomiest);
     if !cluster.resources[r].provisional {
         return cluster.resources[r].assigned.is_some();
     }

@@ -82,29 +82,35 @@ fn have_enough(cluster: &Cluster, n: NodeId, needed: &BTreeMap<String, i64>) -> 
     needed.iter().all(|(k, &v)| remaining(cluster, n, k) >= v)
 }
 
-/// Resources that must run with `r` (mandatory colocations, either way)
-/// and are not placed yet.
+/// Resources that must run where `r` runs: the chain of mandatory
+/// colocations that decide location, either way. A clone's non-clone
+/// dependents are not in it (they may follow any of its instances).
 fn colocated_unplaced(cluster: &Cluster, r: RscId) -> Vec<RscId> {
+    let is_clone = |x: RscId| cluster.resources[x].variant == Variant::Clone;
+    let decides_location = |c: &Colocation| {
+        c.score.is_pos_infinity() && c.dependent_role < Role::Unpromoted
+    };
     let mut out = vec![r];
     let mut i = 0;
     while i < out.len() {
         let x = out[i];
         i += 1;
         let rsc = &cluster.resources[x];
-        for &ci in rsc
+        let primaries = rsc
             .coloc_as_dependent
             .iter()
-            .chain(rsc.coloc_as_primary.iter())
-        {
-            let c = &cluster.colocations[ci];
-            if !c.score.is_pos_infinity() {
-                continue;
-            }
-            let other = if c.dependent == x {
-                c.primary
-            } else {
-                c.dependent
-            };
+            .map(|&ci| &cluster.colocations[ci])
+            .filter(|c| decides_location(c))
+            .map(|c| c.primary);
+        let dependents = rsc
+            .coloc_as_primary
+            .iter()
+            .map(|&ci| &cluster.colocations[ci])
+            .filter(|c| decides_location(c))
+            .map(|c| c.dependent)
+            .filter(|&d| !is_clone(x) || is_clone(d));
+        let next: Vec<RscId> = primaries.chain(dependents).collect();
+        for other in next {
             if !out.contains(&other) {
                 out.push(other);
             }
@@ -129,10 +135,11 @@ fn summed_unplaced_utilization(cluster: &Cluster, rscs: &[RscId]) -> BTreeMap<St
 }
 
 /// Before choosing a node: ban nodes without room for the resource and
-/// what must come with it (or, if no node has that much, for it alone).
-pub(crate) fn limit_by_capacity(cluster: &mut Cluster, r: RscId) {
+/// what must come with it (or, if no node has that much, for it alone, and
+/// then prefer the node with the most free capacity, returned).
+pub(crate) fn limit_by_capacity(cluster: &mut Cluster, r: RscId) -> Option<NodeId> {
     if !strategy_on(cluster) {
-        return;
+        return None;
     }
     let group = colocated_unplaced(cluster, r);
     let needed = summed_unplaced_utilization(cluster, &group);
@@ -147,6 +154,14 @@ pub(crate) fn limit_by_capacity(cluster: &mut Cluster, r: RscId) {
         cluster.resources[r].allowed[&n].value() >= 0 && have_enough(cluster, n, &needed)
     });
     let own = cluster.resources[r].utilization.clone();
+    let most_capable = nodes
+        .iter()
+        .copied()
+        .filter(|n| cluster.resources[r].allowed[n].value() >= 0)
+        .min_by(|&a, &b| {
+            compare_capacity(cluster, a, b)
+                .then_with(|| cluster.nodes[a].name.cmp(&cluster.nodes[b].name))
+        });
     for n in nodes {
         let fits = if any_capable {
             have_enough(cluster, n, &needed)
@@ -166,6 +181,7 @@ pub(crate) fn limit_by_capacity(cluster: &mut Cluster, r: RscId) {
             crate::placement::add_location_from(cluster, r, Some(n), Score::NEG_INFINITY, &source);
         }
     }
+    if any_capable { None } else { most_capable }
 }
 
 /// With a utilization strategy, resources are placed in order of
