@@ -87,9 +87,8 @@ fn have_enough(cluster: &Cluster, n: NodeId, needed: &BTreeMap<String, i64>) -> 
 /// dependents are not in it (they may follow any of its instances).
 fn colocated_unplaced(cluster: &Cluster, r: RscId) -> Vec<RscId> {
     let is_clone = |x: RscId| cluster.resources[x].variant == Variant::Clone;
-    let decides_location = |c: &Colocation| {
-        c.score.is_pos_infinity() && c.dependent_role < Role::Unpromoted
-    };
+    let decides_location =
+        |c: &Colocation| c.score.is_pos_infinity() && c.dependent_role < Role::Unpromoted;
     let mut out = vec![r];
     let mut i = 0;
     while i < out.len() {
