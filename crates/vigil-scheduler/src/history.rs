@@ -328,8 +328,10 @@ fn determine_member_state(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
         );
     } else if !terminate && expected == "down" {
         if in_cluster == Some(true) || crmd_online {
+            // Up but not ready to run resources: probes still run there.
             cluster.nodes[n].pending = true;
             cluster.nodes[n].standby = true;
+            cluster.nodes[n].online = in_cluster == Some(true) && crmd_online;
         }
     } else if terminate && join == "down" && in_cluster != Some(true) && !crmd_online {
         // Just fenced.
