@@ -79,6 +79,19 @@ pub struct RuleContext<'a> {
 }
 
 impl Rule {
+    /// Whether any expression compares against the resource's own
+    /// parameters or meta-attributes (`value-source="param"`/`"meta"`).
+    pub fn uses_resource_values(&self) -> bool {
+        self.expressions.iter().any(|e| match e {
+            Expression::Attribute(a) => a
+                .value_source
+                .as_deref()
+                .is_some_and(|v| v == "param" || v == "meta"),
+            Expression::Rule(r) => r.uses_resource_values(),
+            _ => false,
+        })
+    }
+
     /// Read a `<rule>` element; `root` resolves `id-ref`s.
     pub fn from_element(e: &Element, root: &Element, diags: &mut Diagnostics) -> Rule {
         let e = crate::resolve_ref(e, root, diags);

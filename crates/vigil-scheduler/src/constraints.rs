@@ -171,11 +171,28 @@ fn add_location_for(
     for rule in &l.rules {
         let rule = substitute_submatches(rule, submatches);
         let mut nodes = Vec::new();
+        let by_resource = rule.uses_resource_values();
         for n in 0..cluster.nodes.len() {
             let attrs = cluster.nodes[n].attrs.clone();
+            // The resource's parameters as they are on this node (they may
+            // have rules of their own), and its meta-attributes.
+            let (params, meta) = if by_resource {
+                let rsc = &cluster.resources[r];
+                let node_ctx = RuleContext {
+                    now: Some(&cluster.now),
+                    node_attrs: Some(&attrs),
+                    ..Default::default()
+                };
+                let params = vigil_cib::nvset::evaluate_sets(&rsc.instance_sets, &node_ctx, None);
+                (params, rsc.meta.clone())
+            } else {
+                Default::default()
+            };
             let ctx = RuleContext {
                 now: Some(&cluster.now),
                 node_attrs: Some(&attrs),
+                rsc_params: by_resource.then_some(&params),
+                rsc_meta: by_resource.then_some(&meta),
                 ..Default::default()
             };
             if !rule.evaluate(&ctx) {
