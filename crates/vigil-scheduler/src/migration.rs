@@ -137,40 +137,54 @@ fn add_running(cluster: &mut Cluster, r: RscId, n: NodeId) {
     }
 }
 
+/// A failed `migrate_to`: the target may have started the resource, so it
+/// counts as active there, unless the target's state is unknown (it will
+/// be probed) or the target has newer history than the migration. Failing
+/// that, the source keeps it as a dangling migration unless something other
+/// than a monitor ran there since.
 pub(crate) fn unpack_migrate_to_failure(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
     let (Some(source), Some(target)) = (op.attr("migrate_source"), op.attr("migrate_target"))
     else {
         return;
     };
-    let target_node = cluster.node_by_name(target);
-    let id = cluster.resources[r].base_id.clone();
+    let Some(t) = cluster.node_by_name(target) else {
+        return;
+    };
     let id = if cluster.history_index.contains_key(&cluster.resources[r].id) {
         cluster.resources[r].id.clone()
     } else {
-        id
+        cluster.resources[r].base_id.clone()
     };
-    // If the target shows the resource active after the failed migrate_to,
-    // it is active there too.
-    if let Some(t) = target_node {
-        let target_migrate_from = find_op(cluster, &id, "migrate_from", t, Some(source));
-        let target_stop = find_op(cluster, &id, "stop", t, None);
-        let active_on_target = cluster.history_index.get(&id).is_some_and(|entries| {
-            let newest = entries
+    let on_target: Vec<LrmOp> = cluster
+        .history_index
+        .get(&id)
+        .map(|entries| {
+            entries
                 .iter()
-                .filter(|(nn, _)| *nn == t)
-                .max_by_key(|(_, o)| o.call_id);
-            newest.is_some_and(|(_, o)| {
-                o.rc_code == 0
-                    && o.op_status == 0
-                    && matches!(o.operation.as_str(), "start" | "migrate_from" | "monitor")
-            })
-        });
-        let _ = (target_migrate_from, target_stop);
-        if active_on_target && cluster.nodes[t].online {
+                .filter(|(nn, o)| *nn == t && o.call_id >= 0)
+                .map(|(_, o)| o.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let unknown_on_target = on_target.is_empty();
+    let migrate_from = find_op(cluster, &id, "migrate_from", t, Some(source));
+    let newest_on_target = on_target.iter().max_by_key(|o| o.call_id);
+    let newer_on_target = newest_on_target.is_some_and(|last| match &migrate_from {
+        // Same node: call ids order them.
+        Some(mf) => last.call_id > mf.call_id,
+        // Different nodes: only change times can.
+        None => match (last.last_rc_change, op.last_rc_change) {
+            (Some(a), Some(b)) => a > b,
+            _ => false,
+        },
+    });
+    if !unknown_on_target && !newer_on_target {
+        if cluster.nodes[t].online {
             add_running(cluster, r, t);
         }
+    } else if !newer_state_on(cluster, &id, n, op.call_id, &["monitor"]) {
+        cluster.resources[r].dangling_migration_sources.push(n);
     }
-    let _ = n;
 }
 
 pub(crate) fn unpack_migrate_from_failure(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
