@@ -179,8 +179,9 @@ pub(crate) fn unpack_migrate_to_failure(cluster: &mut Cluster, r: RscId, n: Node
         },
     });
     if !unknown_on_target && !newer_on_target {
+        // Active there, in whatever role the history leaves it.
         if cluster.nodes[t].online {
-            add_running(cluster, r, t);
+            crate::history::add_running(cluster, r, t);
         }
     } else if !newer_state_on(cluster, &id, n, op.call_id, &["monitor"]) {
         cluster.resources[r].dangling_migration_sources.push(n);
