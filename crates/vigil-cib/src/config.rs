@@ -357,10 +357,15 @@ impl Resource {
                 if let Some(t) = template {
                     ops.extend(read_ops(t, root, diags));
                 }
-                for op in read_ops(e, root, diags) {
-                    ops.retain(|o: &OpDef| !(o.name == op.name && o.interval_ms == op.interval_ms));
-                    ops.push(op);
-                }
+                // The primitive's own operations replace the template's
+                // (duplicates among its own are kept: they are a
+                // configuration error the scheduler handles).
+                let own = read_ops(e, root, diags);
+                ops.retain(|o: &OpDef| {
+                    !own.iter()
+                        .any(|op| o.name == op.name && o.interval_ms == op.interval_ms)
+                });
+                ops.extend(own);
                 ResourceKind::Primitive(Primitive {
                     class: class.to_string(),
                     provider: pick("provider").map(str::to_string),
@@ -578,4 +583,44 @@ impl Constraint {
 /// Parse a score attribute value, accepting what Pacemaker accepts.
 pub fn parse_score(text: &str) -> Option<Score> {
     Score::parse(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Cib;
+
+    fn op_ids(xml: &str) -> Vec<String> {
+        let cib = Cib::parse(xml, "t.xml").expect("CIB parses");
+        let rsc = cib
+            .config
+            .resources
+            .iter()
+            .find(|r| r.id == "r")
+            .expect("resource r");
+        rsc.primitive()
+            .expect("a primitive")
+            .ops
+            .iter()
+            .map(|o| o.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn own_operations_replace_the_templates_but_keep_their_duplicates() {
+        let xml = r#"<cib><configuration><crm_config/><nodes/><resources>
+  <template id="t" class="ocf" provider="heartbeat" type="Dummy">
+    <operations>
+      <op id="t-mon" name="monitor" interval="10s"/>
+      <op id="t-mon2" name="monitor" interval="20s"/>
+    </operations>
+  </template>
+  <primitive id="r" template="t">
+    <operations>
+      <op id="r-mon" name="monitor" interval="10s" role="Promoted"/>
+      <op id="r-mon-dup" name="monitor" interval="10s" role="Unpromoted"/>
+    </operations>
+  </primitive>
+</resources><constraints/></configuration><status/></cib>"#;
+        assert_eq!(op_ids(xml), ["t-mon2", "r-mon", "r-mon-dup"]);
+    }
 }

@@ -618,15 +618,16 @@ fn recurring(cluster: &mut Cluster, r: RscId, start: Option<ActionId>, node: Opt
         return;
     }
     let defs = cluster.resources[r].ops.clone();
-    let mut seen: Vec<(String, u64)> = Vec::new();
     for def in &defs {
         if def.interval_ms == 0 || op_role(def) == Some(Role::Stopped) {
             continue;
         }
-        if seen.contains(&(def.name.clone(), def.interval_ms)) {
+        // Operations sharing a name and interval are all ignored.
+        let same =
+            |d: &&vigil_cib::config::OpDef| d.name == def.name && d.interval_ms == def.interval_ms;
+        if defs.iter().filter(same).count() > 1 {
             continue;
         }
-        seen.push((def.name.clone(), def.interval_ms));
         if matches!(def.name.as_str(), "start" | "stop" | "promote" | "demote") {
             continue;
         }
@@ -756,7 +757,7 @@ fn recurring_stopped(
 
 /// Probe every resource on every node where its state is unknown.
 pub(crate) fn schedule_probes(cluster: &mut Cluster) {
-    for n in 0..cluster.nodes.len() {
+    for n in cluster.nodes_by_name() {
         let node = &cluster.nodes[n];
         if !node.online {
             if crate::remote::is_failed_remote_node(cluster, n) {

@@ -436,6 +436,8 @@ pub enum Task {
     Shutdown,
     /// Clear a failure record (`clear_failcount`).
     ClearFailcount,
+    /// Remove a resource's history from a node.
+    Delete,
     /// A marker: every probe on a node is complete.
     ProbeComplete,
     /// A node-wide marker for "all stops done" in some fencing orders.
@@ -466,6 +468,7 @@ impl Task {
             Task::Fence => "stonith",
             Task::Shutdown => "do_shutdown",
             Task::ClearFailcount => "clear_failcount",
+            Task::Delete => "delete",
             Task::ProbeComplete => "probe_complete",
             Task::AllStopped => "all_stopped",
             Task::Lrm => "probe_complete",
@@ -757,6 +760,14 @@ impl Cluster {
         out
     }
 
+    /// Every node, in Pacemaker's node-list order: by name, ignoring case
+    /// and comparing digit runs as numbers.
+    pub fn nodes_by_name(&self) -> Vec<NodeId> {
+        let mut order: Vec<NodeId> = (0..self.nodes.len()).collect();
+        order.sort_by(|&a, &b| natural_cmp(&self.nodes[a].name, &self.nodes[b].name));
+        order
+    }
+
     pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
         self.nodes.iter().position(|n| n.name == name)
     }
@@ -764,5 +775,59 @@ impl Cluster {
     /// Whether the node may host resources.
     pub fn node_available(&self, n: NodeId) -> bool {
         self.nodes[n].can_run
+    }
+}
+
+/// Compare names ignoring case, with runs of digits compared by value
+/// (`node2` < `node10`).
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let si = i;
+            while i < a.len() && a[i].is_ascii_digit() {
+                i += 1;
+            }
+            let sj = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let na = std::str::from_utf8(&a[si..i])
+                .unwrap_or("0")
+                .trim_start_matches('0');
+            let nb = std::str::from_utf8(&b[sj..j])
+                .unwrap_or("0")
+                .trim_start_matches('0');
+            let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+            if ord != Ordering::Equal {
+                return ord;
+            }
+            continue;
+        }
+        let ord = a[i].to_ascii_lowercase().cmp(&b[j].to_ascii_lowercase());
+        if ord != Ordering::Equal {
+            return ord;
+        }
+        i += 1;
+        j += 1;
+    }
+    (a.len() - i).cmp(&(b.len() - j))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cmp::Ordering::*;
+
+    use super::natural_cmp;
+
+    #[test]
+    fn names_compare_with_numbers_by_value() {
+        assert_eq!(natural_cmp("node2", "node10"), Less);
+        assert_eq!(natural_cmp("Node1", "node1"), Equal);
+        assert_eq!(natural_cmp("c001n08", "c001n1"), Greater);
+        assert_eq!(natural_cmp("node", "node1"), Less);
+        assert_eq!(natural_cmp("sby1", "act3"), Greater);
     }
 }

@@ -232,13 +232,41 @@ pub(crate) fn check_config_changes(cluster: &mut Cluster) {
 }
 
 fn check_history(cluster: &mut Cluster, r: RscId, n: NodeId, lrm: &vigil_cib::status::LrmResource) {
-    if !cluster.resources[r].is_primitive() || cluster.resources[r].orphan {
+    if !cluster.resources[r].is_primitive() {
         return;
     }
-    if !cluster.resources[r].running_on.contains(&n) {
+    let active = cluster.resources[r].running_on.contains(&n);
+    if cluster.resources[r].orphan {
+        // The history of a stopped resource that no longer exists goes
+        // (not that of surplus instances of a configured resource).
+        let base = cluster.resources[r]
+            .id
+            .split(':')
+            .next()
+            .unwrap_or_default();
+        let configured = cluster
+            .resources
+            .iter()
+            .any(|x| !x.orphan && x.base_id == base);
+        if !active
+            && !configured
+            && cluster.resources[r].parent.is_none()
+            && cluster.options.stop_orphan_resources
+        {
+            delete_history(cluster, r, n);
+        }
         return;
     }
-    agent_changed(cluster, r, n, lrm);
+    if !active {
+        // History of another agent is of another resource.
+        if recorded_agent_differs(cluster, r, lrm) {
+            delete_history(cluster, r, n);
+        }
+        return;
+    }
+    if agent_changed(cluster, r, n, lrm) {
+        delete_history(cluster, r, n);
+    }
     let mut ops: Vec<&LrmOp> = lrm.ops.iter().collect();
     ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
     let (start_index, stop_index) = crate::failures::active_range(&ops);
@@ -292,7 +320,32 @@ fn check_action_definition(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmO
         task = "start".to_string();
     }
     let Some(t) = Task::parse(&task) else { return };
-    match compare(cluster, r, n, &task, interval, op) {
+    let result = compare(cluster, r, n, &task, interval, op);
+    react_to_change(cluster, r, n, t, interval, op, result);
+    // Failures under the old definition no longer count.
+    if result != DigestResult::Match
+        && cluster.resources[r].remote_node.is_none()
+        && crate::failures::fail_count(cluster, r, n, true, None)
+            .0
+            .value()
+            > 0
+    {
+        crate::failures::clear_failcount(cluster, r, n, "action definition changed");
+    }
+}
+
+/// Schedule what a definition change requires: a restart, a reload, or
+/// rescheduling a recurring operation.
+fn react_to_change(
+    cluster: &mut Cluster,
+    r: RscId,
+    n: NodeId,
+    t: Task,
+    interval: u64,
+    op: &LrmOp,
+    result: DigestResult,
+) {
+    match result {
         DigestResult::Match => {}
         DigestResult::Restart => {
             let a = custom_action(cluster, r, t, interval, None, false);
@@ -338,6 +391,44 @@ fn reload(cluster: &mut Cluster, r: RscId, n: NodeId) {
     crate::ordering::order_action_then_rsc(cluster, a, r, Task::Demote, flags);
 }
 
+/// Whether the history was recorded for another agent than configured.
+fn recorded_agent_differs(
+    cluster: &Cluster,
+    r: RscId,
+    lrm: &vigil_cib::status::LrmResource,
+) -> bool {
+    cluster.resources[r]
+        .agent
+        .as_ref()
+        .is_some_and(|a| a.class != lrm.class || a.provider != lrm.provider || a.kind != lrm.agent)
+}
+
+/// Remove a resource's history from a node (after any stop, before any
+/// start), unless it failed or the node cannot act.
+fn delete_history(cluster: &mut Cluster, r: RscId, n: NodeId) {
+    let node = &cluster.nodes[n];
+    if cluster.resources[r].failed || !node.online || node.unclean {
+        return;
+    }
+    custom_action(cluster, r, Task::Delete, 0, Some(n), false);
+    crate::ordering::order_rsc_tasks(
+        cluster,
+        r,
+        Task::Stop,
+        r,
+        Task::Delete,
+        OrderFlags::OPTIONAL,
+    );
+    crate::ordering::order_rsc_tasks(
+        cluster,
+        r,
+        Task::Delete,
+        r,
+        Task::Start,
+        OrderFlags::OPTIONAL,
+    );
+}
+
 /// The agent (class, provider, type) changed: restart the resource.
 fn agent_changed(
     cluster: &mut Cluster,
@@ -356,4 +447,29 @@ fn agent_changed(
         cluster.resources[r].start_pending = true;
     }
     changed
+}
+
+/// The `op-digest` a run of this operation on `n` records in the history.
+pub(crate) fn op_digest(
+    cluster: &Cluster,
+    r: RscId,
+    n: NodeId,
+    task: &str,
+    interval_ms: u64,
+) -> String {
+    let blank = LrmOp {
+        id: String::new(),
+        operation_key: String::new(),
+        operation: task.to_string(),
+        call_id: 0,
+        rc_code: 0,
+        op_status: 0,
+        interval_ms,
+        last_rc_change: None,
+        last_run: None,
+        target_rc: 0,
+        attrs: BTreeMap::new(),
+        line: 0,
+    };
+    compute(cluster, r, n, task, interval_ms, &blank).all
 }

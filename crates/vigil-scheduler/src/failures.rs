@@ -308,6 +308,51 @@ pub(crate) fn reschedule_expired_monitor(cluster: &mut Cluster, r: RscId, n: Nod
     cluster.expired_monitors.push((r, key.0, key.1, key.2));
 }
 
+/// Schedule clearing a resource's fail count on a node (its failures
+/// expired, or the definition they happened under changed).
+pub(crate) fn clear_failcount(cluster: &mut Cluster, r: RscId, n: NodeId, reason: &str) {
+    let a = crate::actions::custom_action(cluster, r, Task::ClearFailcount, 0, Some(n), false);
+    cluster.actions[a]
+        .meta
+        .insert("op_no_wait".into(), "true".into());
+    crate::actions::set_reason(cluster, a, reason, false);
+}
+
+/// History older than `failure-timeout` while the resource's fail count
+/// on the node has expired (but is still recorded): clear it.
+pub(crate) fn clear_expired_failcount(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
+    let timeout = cluster.resources[r].failure_timeout_s;
+    let Some(changed) = op.last_rc_change else {
+        return;
+    };
+    if timeout <= 0 || cluster.now.epoch() < changed + timeout {
+        return;
+    }
+    // Failures of operations with on-fail=block never expire.
+    let failed_blocking = |d: &vigil_cib::config::OpDef| {
+        d.attrs.get("on-fail").is_some_and(|v| v == "block")
+            && cluster
+                .node_histories
+                .iter()
+                .filter(|h| h.node == n && h.rsc == r)
+                .flat_map(|h| h.lrm.ops.iter())
+                .any(|o| {
+                    o.operation == d.name
+                        && o.interval_ms == d.interval_ms
+                        && o.target_rc >= 0
+                        && o.rc_code != o.target_rc
+                })
+    };
+    if cluster.resources[r].ops.iter().any(failed_blocking) {
+        return;
+    }
+    let recorded = fail_count(cluster, r, n, false, None).0.value() > 0;
+    let effective = fail_count(cluster, r, n, true, None).0.value() > 0;
+    if recorded && !effective {
+        clear_failcount(cluster, r, n, "it expired");
+    }
+}
+
 /// A failure means the resource must be stopped on the node: the stop
 /// action is created now, while reading history (as Pacemaker does).
 pub(crate) fn force_stop_on(cluster: &mut Cluster, r: RscId, n: NodeId) {

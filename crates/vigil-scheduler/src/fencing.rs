@@ -94,7 +94,7 @@ pub(crate) fn schedule_fencing_and_shutdowns(cluster: &mut Cluster) {
     let mut dc_down: Option<ActionId> = None;
     let mut fencing_ops: Vec<ActionId> = Vec::new();
     let mut shutdown_ops: Vec<ActionId> = Vec::new();
-    for n in 0..cluster.nodes.len() {
+    for n in cluster.nodes_by_name() {
         if cluster.nodes[n].kind == NodeKind::Guest {
             if cluster.nodes[n].remote_requires_reset && have_managed && can_fence(cluster, n) {
                 crate::remote::fence_guest(cluster, n);

@@ -753,6 +753,9 @@ fn unpack_op(
         // Pending results keep their status.
     }
 
+    if status != EXEC_NOT_INSTALLED {
+        crate::failures::clear_expired_failcount(cluster, r, n, op);
+    }
     if expired && rc != target_rc {
         if op.interval_ms == 0 {
             return;

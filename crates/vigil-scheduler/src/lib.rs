@@ -16,16 +16,20 @@ pub mod display;
 pub mod explain;
 mod failures;
 mod fencing;
+pub mod graph;
 mod health;
 mod history;
 pub mod ledger;
 mod migration;
 mod notify;
+mod notify_actions;
 mod ordering;
 mod placement;
+mod probe_orderings;
 mod promotable;
 mod remote;
 mod schedule;
+pub mod simulate;
 mod stopped_monitor;
 pub mod summary;
 mod tickets;
@@ -36,6 +40,7 @@ use vigil_cib::Cib;
 use vigil_cib::time::DateTime;
 
 pub use cluster::Cluster;
+pub use graph::TransitionGraph;
 pub use history::FailedOp;
 pub use summary::SummaryLine;
 
@@ -44,6 +49,8 @@ pub use summary::SummaryLine;
 pub struct Transition {
     pub cluster: Cluster,
     pub summary: Vec<SummaryLine>,
+    /// The actions that will run and the orderings between them.
+    pub graph: TransitionGraph,
 }
 
 /// The current state of a cluster as a CIB describes it (no decisions).
@@ -62,7 +69,12 @@ pub fn schedule_with(cib: &Cib, now: &DateTime, record_scores: bool) -> Transiti
     let (mut cluster, _failed) = schedule::unpack(cib, now, record_scores);
     schedule::schedule_cluster(&mut cluster, cib);
     let summary = summary::summarize(&mut cluster);
-    Transition { cluster, summary }
+    let graph = TransitionGraph::build(&mut cluster);
+    Transition {
+        cluster,
+        summary,
+        graph,
+    }
 }
 
 /// A listing of every action with its flags and orderings (for debugging).

@@ -739,8 +739,7 @@ fn order_probes(cluster: &mut Cluster, orderings: &[RscOrdering]) {
             continue;
         }
         if let Some(tr) = o.then_rsc
-            && (cluster.resources[fr].parent == Some(tr)
-                || cluster.resources[tr].parent == Some(fr))
+            && cluster.resources[tr].parent == Some(fr)
         {
             continue;
         }
@@ -753,10 +752,13 @@ fn order_probes(cluster: &mut Cluster, orderings: &[RscOrdering]) {
             continue;
         }
         let mut flags = OrderFlags::OPTIONAL;
-        if o.flags.has(OrderFlags::IMPLIES_THEN) {
+        let child_to_parent = o
+            .then_rsc
+            .is_some_and(|tr| cluster.resources[fr].parent == Some(tr));
+        if o.flags.has(OrderFlags::IMPLIES_THEN) && !child_to_parent {
             flags = flags | OrderFlags::IMPLIES_THEN;
         }
-        if o.flags.has(OrderFlags::RUNNABLE_LEFT) {
+        if o.flags.has(OrderFlags::RUNNABLE_LEFT) && !child_to_parent {
             flags = flags | OrderFlags::RUNNABLE_LEFT;
         }
         let probes = find_actions(cluster, fr, Task::Monitor, 0, None);

@@ -242,7 +242,11 @@ pub(crate) fn utilization_constraints(cluster: &mut Cluster, r: RscId) {
         let ls = load_stopped(cluster, n);
         crate::ordering::order_rsc_then_action(cluster, r, Task::Stop, ls, OrderFlags::LOAD);
     }
-    let allowed: Vec<NodeId> = cluster.resources[r].allowed.keys().copied().collect();
+    let allowed: Vec<NodeId> = cluster
+        .nodes_by_name()
+        .into_iter()
+        .filter(|n| cluster.resources[r].allowed.contains_key(n))
+        .collect();
     for n in allowed {
         let ls = load_stopped(cluster, n);
         crate::ordering::order_action_then_rsc(cluster, ls, r, Task::Start, OrderFlags::LOAD);

@@ -2,6 +2,9 @@
 
 use std::process::ExitCode;
 
+use vigil_cib::Cib;
+use vigil_cib::time::DateTime;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The CIB to read.
@@ -16,6 +19,12 @@ pub struct Args {
     /// Run as if the time were DATE (ISO 8601).
     #[arg(short = 't', long = "set-datetime")]
     set_datetime: Option<String>,
+    /// Write the transition graph (Pacemaker's XML) to FILE.
+    #[arg(short = 'G', long = "save-graph")]
+    save_graph: Option<String>,
+    /// Write the CIB after the simulated transition to FILE (with -S).
+    #[arg(short = 'O', long = "save-output")]
+    save_output: Option<String>,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -55,6 +64,42 @@ pub fn run(args: Args) -> ExitCode {
     for l in &t.summary {
         println!("{}", l.text);
     }
-    let _ = args.simulate;
+    if let Some(path) = &args.save_graph
+        && let Err(e) = std::fs::write(path, t.graph.to_xml())
+    {
+        eprintln!("vigil simulate: cannot write {path}: {e}");
+        return ExitCode::from(73);
+    }
+    if !args.simulate {
+        return ExitCode::SUCCESS;
+    }
+    println!();
+    println!("Executing Cluster Transition:");
+    let mut doc = cib.doc.clone();
+    let run = vigil_scheduler::simulate::execute(&t.graph, &mut doc, DateTime::now().epoch());
+    for l in &run.lines {
+        println!("{l}");
+    }
+    if !run.stuck.is_empty() {
+        eprintln!(
+            "vigil simulate: {} action(s) of the transition could never run \
+             (their inputs did not complete)",
+            run.stuck.len()
+        );
+    }
+    if input.replayed {
+        println!("Using the original execution date of: {now}");
+    }
+    println!();
+    let revised = Cib::from_document(doc);
+    let (after, _) = vigil_scheduler::current_state(&revised, &now);
+    println!("Revised Cluster Status:");
+    print!("{}", vigil_scheduler::display::status_text(&after));
+    if let Some(path) = &args.save_output
+        && let Err(e) = std::fs::write(path, revised.doc.to_pretty_xml())
+    {
+        eprintln!("vigil simulate: cannot write {path}: {e}");
+        return ExitCode::from(73);
+    }
     ExitCode::SUCCESS
 }
