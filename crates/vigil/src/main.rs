@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod explain;
 mod input;
 mod simulate;
+mod transition_json;
 mod verify;
 
 #[derive(Parser)]

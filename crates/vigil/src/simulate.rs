@@ -25,6 +25,16 @@ pub struct Args {
     /// Write the CIB after the simulated transition to FILE (with -S).
     #[arg(short = 'O', long = "save-output")]
     save_output: Option<String>,
+    /// Output format: text (crm_simulate's) or json (the transition's
+    /// actions and their ordering, for machines).
+    #[arg(long = "output-as", value_enum, default_value = "text")]
+    output_as: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -41,6 +51,9 @@ pub fn run(args: Args) -> ExitCode {
     }
     if input.replayed {
         println!("Using the original execution date of: {now}");
+    }
+    if args.output_as == Format::Json {
+        return run_json(&args, &cib, &now);
     }
     let (current, _) = vigil_scheduler::current_state(&cib, &now);
     print!("{}", vigil_scheduler::display::header_text(&current));
@@ -101,5 +114,28 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("vigil simulate: cannot write {path}: {e}");
         return ExitCode::from(73);
     }
+    ExitCode::SUCCESS
+}
+
+/// `--output-as json`: schedule (and with -S execute) without the text.
+fn run_json(args: &Args, cib: &Cib, now: &DateTime) -> ExitCode {
+    let t = vigil_scheduler::schedule(cib, now);
+    let scores = args.show_scores.then(|| {
+        let mut lines = t.cluster.score_log.clone();
+        lines.extend(t.cluster.promotion_log.iter().cloned());
+        lines.sort();
+        lines
+    });
+    let executed = args.simulate.then(|| {
+        let mut doc = cib.doc.clone();
+        vigil_scheduler::simulate::execute(&t.graph, &mut doc, DateTime::now().epoch()).lines
+    });
+    let v = crate::transition_json::document(
+        &t,
+        &now.to_string(),
+        scores.as_deref(),
+        executed.as_deref(),
+    );
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     ExitCode::SUCCESS
 }
