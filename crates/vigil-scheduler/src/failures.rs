@@ -114,15 +114,17 @@ pub(crate) fn op_on_fail(
     if rsc.is_remote_connection() && task == "monitor" && interval_ms > 0 {
         return OnFail::Reset;
     }
+    // Whatever fails inside a container is dealt with by restarting the
+    // container, even a stop.
+    if rsc.container.is_some() && !rsc.is_remote_connection() {
+        return OnFail::RestartContainer;
+    }
     if task == "stop" {
         return if cluster.options.stonith_enabled {
             OnFail::Fence
         } else {
             OnFail::Block
         };
-    }
-    if rsc.container.is_some() && !rsc.is_remote_connection() {
-        return OnFail::RestartContainer;
     }
     OnFail::Restart
 }
