@@ -313,11 +313,24 @@ pub(crate) fn container_constraints(cluster: &mut Cluster, r: RscId) {
             OrderFlags::OPTIONAL,
         );
     }
-    let remote_container = cluster.resources[container].remote_node.is_some();
-    if remote_container {
+    // `container` naming a remote connection, or a resource hosting a
+    // guest node, means "run on that node" rather than "run beside it".
+    let remote_rsc = if cluster.resources[r].remote_node.is_some() {
+        None
+    } else if cluster.resources[container].remote_node.is_some() {
+        Some(container)
+    } else {
+        cluster.nodes.iter().find_map(|n| {
+            (n.kind == NodeKind::Guest)
+                .then_some(n.connection)
+                .flatten()
+                .filter(|&c| cluster.resources[c].container == Some(container))
+        })
+    };
+    if let Some(remote_rsc) = remote_rsc {
         let allowed: Vec<NodeId> = cluster.resources[r].allowed.keys().copied().collect();
         for n in allowed {
-            if cluster.nodes[n].connection != Some(container) {
+            if cluster.nodes[n].connection != Some(remote_rsc) {
                 cluster.resources[r]
                     .allowed
                     .insert(n, vigil_cib::Score::NEG_INFINITY);
