@@ -123,6 +123,31 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
     // known to be up, then whatever is left when fencing is enabled.
     let mut unpacked = vec![false; cluster.nodes.len()];
     loop {
+        // Nodes found while reading history (orphaned remote connections)
+        // have their states read too.
+        if unpacked.len() < cluster.nodes.len() {
+            unpacked.resize(cluster.nodes.len(), false);
+            for ns in &cib.status.nodes {
+                let Some(n) = find_node_for_state(cluster, ns) else {
+                    continue;
+                };
+                if state_of.iter().any(|(x, _)| *x == n) {
+                    continue;
+                }
+                state_of.push((n, ns));
+                cluster.nodes[n].remote_was_fenced =
+                    ns.attrs.get("node_fenced").is_some_and(|v| v != "0");
+                for lrm in &ns.resources {
+                    for op in &lrm.ops {
+                        cluster
+                            .history_index
+                            .entry(lrm.id.clone())
+                            .or_default()
+                            .push((n, op.clone()));
+                    }
+                }
+            }
+        }
         let mut progressed = false;
         for &(n, ns) in &state_of {
             if unpacked[n] || !history_ready(cluster, n) {
@@ -192,6 +217,7 @@ fn unpack_node_history(
     for lrm in &ns.resources {
         unpack_lrm_resource(cluster, n, lrm, failed_ops);
     }
+    map_orphaned_fillers(cluster, ns);
 }
 
 fn add_transient_attributes(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
@@ -512,9 +538,54 @@ fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {
         kind: lrm.agent.clone(),
     });
     let id = cluster.resources.len();
+    let is_connection = rsc.is_remote_connection();
     cluster.resources.push(rsc);
     cluster.top.push(id);
+    if is_connection {
+        // An orphaned remote connection still has its node, which is
+        // shutting down with it.
+        let kind = if lrm.container.is_some() {
+            NodeKind::Guest
+        } else {
+            NodeKind::Remote
+        };
+        let n = match cluster.node_by_name(&lrm.id) {
+            Some(n) => n,
+            None => {
+                cluster
+                    .nodes
+                    .push(crate::unpack::new_node(&lrm.id, &lrm.id, kind));
+                cluster.nodes.len() - 1
+            }
+        };
+        cluster.nodes[n].connection = Some(id);
+        cluster.nodes[n].shutdown = true;
+        cluster.resources[id].remote_node = Some(n);
+    }
     id
+}
+
+/// Orphans recorded as running inside a container are mapped to it once
+/// a node's whole history is read (the container may be an orphan too).
+fn map_orphaned_fillers(cluster: &mut Cluster, ns: &NodeState) {
+    for lrm in &ns.resources {
+        let Some(container_id) = &lrm.container else {
+            continue;
+        };
+        let Some(r) = cluster.find_rsc(&lrm.id) else {
+            continue;
+        };
+        if !cluster.resources[r].orphan || cluster.resources[r].container.is_some() {
+            continue;
+        }
+        let Some(c) = cluster.find_rsc(container_id) else {
+            continue;
+        };
+        cluster.resources[r].container = Some(c);
+        if !cluster.resources[c].fillers.contains(&r) {
+            cluster.resources[c].fillers.push(r);
+        }
+    }
 }
 
 fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &LrmResource) -> RscId {
