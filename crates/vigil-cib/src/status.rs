@@ -36,6 +36,9 @@ pub struct LrmResource {
     pub provider: Option<String>,
     pub agent: String,
     pub container: Option<String>,
+    /// When the node's shutdown began, if the resource stopped because of
+    /// it while shutdown locks are on (`shutdown-lock`).
+    pub shutdown_lock: Option<i64>,
     pub ops: Vec<LrmOp>,
 }
 
@@ -88,6 +91,7 @@ impl Status {
                         provider: r.attr("provider").map(str::to_string),
                         agent: r.attr("type").unwrap_or("").to_string(),
                         container: r.attr("container").map(str::to_string),
+                        shutdown_lock: r.attr("shutdown-lock").and_then(|v| v.trim().parse().ok()),
                         ops: r
                             .elements_named("lrm_rsc_op")
                             .map(LrmOp::from_element)

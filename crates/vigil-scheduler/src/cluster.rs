@@ -232,6 +232,10 @@ pub struct Resource {
     pub on_fail_demote: bool,
     /// A failure was ignored (`on-fail=ignore`).
     pub failure_ignored: bool,
+    /// The node this resource is locked to because that node shut down
+    /// cleanly while it ran there (`shutdown-lock`), and since when.
+    pub lock_node: Option<NodeId>,
+    pub lock_time: i64,
 
     // Placement.
     pub next_role: Role,
@@ -438,6 +442,9 @@ pub enum Task {
     ClearFailcount,
     /// Remove a resource's history from a node.
     Delete,
+    /// The controller forgets a resource's history on a node (no agent
+    /// runs; the node need not be up): `lrm_delete`.
+    LrmDelete,
     /// A marker: every probe on a node is complete.
     ProbeComplete,
     /// A node-wide marker for "all stops done" in some fencing orders.
@@ -469,6 +476,7 @@ impl Task {
             Task::Shutdown => "do_shutdown",
             Task::ClearFailcount => "clear_failcount",
             Task::Delete => "delete",
+            Task::LrmDelete => "lrm_delete",
             Task::ProbeComplete => "probe_complete",
             Task::AllStopped => "all_stopped",
             Task::Lrm => "probe_complete",

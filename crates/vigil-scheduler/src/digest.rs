@@ -405,7 +405,7 @@ fn recorded_agent_differs(
 
 /// Remove a resource's history from a node (after any stop, before any
 /// start), unless it failed or the node cannot act.
-fn delete_history(cluster: &mut Cluster, r: RscId, n: NodeId) {
+pub(crate) fn delete_history(cluster: &mut Cluster, r: RscId, n: NodeId) {
     let node = &cluster.nodes[n];
     if cluster.resources[r].failed || !node.online || node.unclean {
         return;

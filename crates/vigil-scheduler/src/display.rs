@@ -528,9 +528,15 @@ fn primitive_text_as(cluster: &Cluster, r: RscId, name: &str, nodes: &[NodeId]) 
         s.push(' ');
         s.push_str(state);
     }
-    if nodes.len() == 1 {
+    // A stopped resource locked to a node (shutdown-lock) shows that node.
+    let shown_node = match nodes {
+        [n] => Some(*n),
+        [] => rsc.lock_node,
+        _ => None,
+    };
+    if let Some(n) = shown_node {
         s.push(' ');
-        s.push_str(&cluster.nodes[nodes[0]].name);
+        s.push_str(&cluster.nodes[n].name);
     }
     if nodes.is_empty()
         && !rsc.failed
@@ -545,6 +551,9 @@ fn primitive_text_as(cluster: &Cluster, r: RscId, name: &str, nodes: &[NodeId]) 
         node.unclean && !node.online
     } {
         flags.push("UNCLEAN".into());
+    }
+    if shown_node.is_some() && shown_node == rsc.lock_node {
+        flags.push("LOCKED".into());
     }
     if let Some(a) = rsc.pending_task.as_deref().and_then(pending_action) {
         flags.push(a.into());

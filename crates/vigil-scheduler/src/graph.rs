@@ -518,7 +518,7 @@ fn graph_action(cluster: &Cluster, a: ActionId) -> GraphAction {
     let kind = if act.pseudo() {
         ActionKind::Pseudo
     } else if act.rsc.is_none()
-        || matches!(act.task, Task::ClearFailcount)
+        || matches!(act.task, Task::ClearFailcount | Task::LrmDelete)
         || act.task_name.as_deref() == Some("lrm_delete")
     {
         if act.task == Task::Lrm {

@@ -457,7 +457,7 @@ fn strip_instance(id: &str) -> &str {
     }
 }
 
-fn clone_ancestor(cluster: &Cluster, r: RscId) -> Option<RscId> {
+pub(crate) fn clone_ancestor(cluster: &Cluster, r: RscId) -> Option<RscId> {
     let mut cur = cluster.resources[r].parent;
     while let Some(p) = cur {
         if cluster.resources[p].variant == Variant::Clone {
@@ -653,6 +653,11 @@ fn unpack_lrm_resource(
     });
     if cluster.resources[r].orphan && !cluster.options.stop_orphan_resources {
         cluster.resources[r].managed = false;
+    }
+    if cluster.options.shutdown_lock
+        && let Some(since) = lrm.shutdown_lock.filter(|&t| t != 0)
+    {
+        crate::shutdown_lock::read_lock(cluster, r, n, since);
     }
     let mut ops: Vec<&LrmOp> = lrm.ops.iter().collect();
     ops.sort_by_key(|a| op_sort_key(a));

@@ -123,6 +123,8 @@ pub enum Source {
     ExclusiveDiscovery,
     /// An unmanaged resource stays where it is.
     Unmanaged,
+    /// Locked to the node that shut down while it ran there (`shutdown-lock`).
+    ShutdownLock,
     /// Active on several nodes with `multiple-active=stop_only`.
     MultipleActive,
     /// An `rsc_ticket` whose ticket is not granted (or is in standby).

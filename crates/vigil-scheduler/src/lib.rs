@@ -29,6 +29,7 @@ mod probe_orderings;
 mod promotable;
 mod remote;
 mod schedule;
+mod shutdown_lock;
 pub mod simulate;
 mod stopped_monitor;
 pub mod summary;

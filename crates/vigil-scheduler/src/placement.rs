@@ -67,6 +67,7 @@ pub(crate) fn symmetric_default(cluster: &mut Cluster) {
 /// Apply location constraints, stickiness, failure thresholds and
 /// exclusive discovery to the allowed-node tables.
 pub(crate) fn apply_node_criteria(cluster: &mut Cluster) {
+    crate::shutdown_lock::apply_shutdown_locks(cluster);
     for i in 0..cluster.locations.len() {
         let loc = cluster.locations[i].clone();
         apply_location(cluster, loc.rsc, &loc);

@@ -283,6 +283,8 @@ fn blank_resource(id: &str, base_id: &str, variant: Variant) -> Resource {
         on_fail_stop: false,
         on_fail_demote: false,
         failure_ignored: false,
+        lock_node: None,
+        lock_time: 0,
         next_role: Role::Unknown,
         allowed: BTreeMap::new(),
         assigned: None,

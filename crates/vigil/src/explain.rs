@@ -424,6 +424,9 @@ pub fn source_words(s: &Source) -> String {
             "resource-discovery=exclusive: this node is not among the exclusive ones".into()
         }
         Source::Unmanaged => "unmanaged: it stays where it is active".into(),
+        Source::ShutdownLock => {
+            "shutdown lock: locked to the node that shut down while it ran there".into()
+        }
         Source::MultipleActive => {
             "active on several nodes with multiple-active=stop_only: stopped everywhere".into()
         }
@@ -620,6 +623,7 @@ fn source_json(s: &Source) -> Value {
         Source::FailureHistory { what } => json!({"type": "failure", "what": what}),
         Source::ExclusiveDiscovery => json!({"type": "exclusive-discovery"}),
         Source::Unmanaged => json!({"type": "unmanaged"}),
+        Source::ShutdownLock => json!({"type": "shutdown-lock"}),
         Source::MultipleActive => json!({"type": "multiple-active"}),
         Source::Ticket { constraint, ticket } => {
             json!({"type": "ticket", "constraint": constraint, "ticket": ticket})
