@@ -118,13 +118,29 @@ fn colocated_unplaced(cluster: &Cluster, r: RscId) -> Vec<RscId> {
     out
 }
 
+/// What the unplaced members of a colocated set need in all. A clone in
+/// the set counts once, as one of its unplaced instances (an instance goes
+/// to each node, not the whole clone).
 fn summed_unplaced_utilization(cluster: &Cluster, rscs: &[RscId]) -> BTreeMap<String, i64> {
+    let mut counted: Vec<RscId> = Vec::new();
     let mut sum: BTreeMap<String, i64> = BTreeMap::new();
+    let unplaced = |p: RscId| cluster.resources[p].provisional;
     for &r in rscs {
-        for p in cluster.primitives_under(r) {
-            if !cluster.resources[p].provisional {
+        let primitives = if cluster.resources[r].variant == Variant::Clone {
+            cluster.resources[r]
+                .children
+                .iter()
+                .map(|&c| cluster.primitives_under(c))
+                .find(|ps| ps.iter().copied().any(unplaced))
+                .unwrap_or_default()
+        } else {
+            cluster.primitives_under(r)
+        };
+        for p in primitives {
+            if !unplaced(p) || counted.contains(&p) {
                 continue;
             }
+            counted.push(p);
             for (k, v) in &cluster.resources[p].utilization {
                 *sum.entry(k.clone()).or_insert(0) += v;
             }
