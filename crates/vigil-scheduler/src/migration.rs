@@ -47,6 +47,15 @@ fn newer_state_on(
     })
 }
 
+/// Whether `a`, recorded on one node, is newer than `b`, recorded on
+/// another: by change time when both have one, else by call id.
+fn newer_across_nodes(a: &LrmOp, b: &LrmOp) -> bool {
+    match (a.last_rc_change, b.last_rc_change) {
+        (Some(x), Some(y)) if x != y => x > y,
+        _ => a.call_id > b.call_id,
+    }
+}
+
 pub(crate) fn unpack_migrate_to_success(
     cluster: &mut Cluster,
     r: RscId,
@@ -88,8 +97,7 @@ pub(crate) fn unpack_migrate_to_success(
                     && o.call_id > after
                     && o.operation != "migrate_from"
                     && !(migrate_from.is_none() && o.call_id < 0)
-                    && (migrate_from.is_some()
-                        || o.last_rc_change.unwrap_or(0) >= op.last_rc_change.unwrap_or(0))
+                    && (migrate_from.is_some() || newer_across_nodes(o, op))
             })
         })
     });
@@ -173,10 +181,7 @@ pub(crate) fn unpack_migrate_to_failure(cluster: &mut Cluster, r: RscId, n: Node
         // Same node: call ids order them.
         Some(mf) => last.call_id > mf.call_id,
         // Different nodes: only change times can.
-        None => match (last.last_rc_change, op.last_rc_change) {
-            (Some(a), Some(b)) => a > b,
-            _ => false,
-        },
+        None => newer_across_nodes(last, op),
     });
     if !unknown_on_target && !newer_on_target {
         // Active there, in whatever role the history leaves it.
