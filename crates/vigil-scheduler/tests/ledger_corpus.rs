@@ -24,7 +24,10 @@ use vigil_scheduler::ledger::{Moment, Source};
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("VIGIL_SCHEDULER_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/conformance/scheduler"));
+        .unwrap_or_else(|| {
+            // The corpus lives beside the checkout: ../shared.
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/scheduler")
+        });
     dir.join("tests.tsv").is_file().then_some(dir)
 }
 

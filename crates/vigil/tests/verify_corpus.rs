@@ -16,7 +16,10 @@ const TABLE: &str = include_str!("data/verify-corpus.tsv");
 fn corpus_dir() -> PathBuf {
     let base = std::env::var_os("VIGIL_CONFORMANCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/conformance/scheduler"));
+        .unwrap_or_else(|| {
+            // The corpus lives beside the checkout: ../shared.
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/scheduler")
+        });
     base.join("xml")
 }
 
