@@ -352,6 +352,9 @@ fn determine_member_state(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
             "peer failed Pacemaker membership criteria",
             false,
         );
+    } else if shutdown_requested && crmd_online && !terminate {
+        // Still connected while it shuts down.
+        cluster.nodes[n].online = true;
     } else if !terminate && expected == "down" {
         if in_cluster == Some(true) || crmd_online {
             // Up but not ready to run resources: probes still run there.

@@ -48,7 +48,6 @@ const KNOWN_DIFFERENCES: &[&str] = &[
     // Anonymous clone history is matched to the wrong instances.
     "unmanaged-promoted",
     // Node membership state.
-    "colocate-primitive-with-clone",
     "remote-startup",
     // Failure handling while unpacking.
     "expire-non-blocked-failure",
