@@ -337,7 +337,14 @@ fn determine_member_state(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
         return;
     }
 
-    if join == "member" && in_cluster == Some(true) && crmd_online {
+    // A node asked to shut down, or a member expected to go down, is
+    // shutting down: up only while its controller is connected.
+    let shutting_down =
+        !terminate && (shutdown_requested || (expected == "down" && join == "member"));
+    if shutting_down {
+        cluster.nodes[n].shutdown = true;
+        cluster.nodes[n].online = crmd_online;
+    } else if join == "member" && in_cluster == Some(true) && crmd_online {
         cluster.nodes[n].online = true;
         if terminate {
             fence_node(cluster, n, "termination was requested", false);
@@ -352,9 +359,6 @@ fn determine_member_state(cluster: &mut Cluster, n: NodeId, ns: &NodeState) {
             "peer failed Pacemaker membership criteria",
             false,
         );
-    } else if shutdown_requested && crmd_online && !terminate {
-        // Still connected while it shuts down.
-        cluster.nodes[n].online = true;
     } else if !terminate && expected == "down" {
         if in_cluster == Some(true) || crmd_online {
             // Up but not ready to run resources: probes still run there.

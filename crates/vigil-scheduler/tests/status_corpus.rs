@@ -45,14 +45,11 @@ const KNOWN_DIFFERENCES: &[&str] = &[
     "promoted-demote",
     // Pending operations (call-id -1) are ordered differently.
     "735",
-    // Anonymous clone history is matched to the wrong instances.
-    "unmanaged-promoted",
     // Node membership state.
     "remote-startup",
     // Failure handling while unpacking.
     "expire-non-blocked-failure",
     "failcount-block",
-    "stop-failure-no-quorum",
 ];
 
 fn corpus() -> Option<PathBuf> {
