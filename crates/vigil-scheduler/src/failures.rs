@@ -271,6 +271,11 @@ pub(crate) fn op_failure_expired(
     let Some(last_run) = op.last_rc_change else {
         return false;
     };
+    // A failure whose response is to block waits for an administrator,
+    // however old it is.
+    if op_on_fail(cluster, r, &op.operation, op.interval_ms, None) == OnFail::Block {
+        return false;
+    }
     let now = cluster.now.epoch();
     let mut expired = now >= last_run + rsc.failure_timeout_s;
     if expired && rsc.is_remote_connection() && op.id.ends_with("_last_failure_0") {

@@ -47,9 +47,6 @@ const KNOWN_DIFFERENCES: &[&str] = &[
     "735",
     // Node membership state.
     "remote-startup",
-    // Failure handling while unpacking.
-    "expire-non-blocked-failure",
-    "failcount-block",
 ];
 
 fn corpus() -> Option<PathBuf> {
