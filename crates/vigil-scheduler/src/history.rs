@@ -81,7 +81,7 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
     for node in cluster.nodes.iter_mut() {
         node.unseen = true;
         if node.kind == NodeKind::Member || node.connection.is_some() {
-            node.unclean = startup_unclean && node.kind == NodeKind::Member;
+            node.unclean = startup_unclean && node.kind != NodeKind::Guest;
         }
     }
     for n in 0..cluster.nodes.len() {
@@ -104,6 +104,9 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
         if cluster.nodes[n].is_remote() {
             cluster.nodes[n].remote_was_fenced =
                 ns.attrs.get("node_fenced").is_some_and(|v| v != "0");
+            if cluster.nodes[n].kind == NodeKind::Remote {
+                cluster.nodes[n].unclean = false;
+            }
             continue;
         }
         add_transient_attributes(cluster, n, ns);

@@ -46,7 +46,6 @@ const KNOWN_DIFFERENCES: &[&str] = &[
     // Pending operations (call-id -1) are ordered differently.
     "735",
     // Node membership state.
-    "remote-startup",
 ];
 
 fn corpus() -> Option<PathBuf> {
