@@ -55,11 +55,15 @@ pub fn run(args: Args) -> ExitCode {
     if args.output_as == Format::Json {
         return run_json(&args, &cib, &now);
     }
-    let (current, _) = vigil_scheduler::current_state(&cib, &now);
-    print!("{}", vigil_scheduler::display::header_text(&current));
-    println!("Current cluster status:");
-    print!("{}", vigil_scheduler::display::status_text(&current));
-    println!();
+    {
+        // The status shown is a working set of its own: let it go before
+        // scheduling builds the next one (peak memory on big CIBs).
+        let (current, _) = vigil_scheduler::current_state(&cib, &now);
+        print!("{}", vigil_scheduler::display::header_text(&current));
+        println!("Current cluster status:");
+        print!("{}", vigil_scheduler::display::status_text(&current));
+        println!();
+    }
     let t = vigil_scheduler::schedule(&cib, &now);
     if std::env::var_os("VIGIL_DEBUG_ACTIONS").is_some() {
         eprint!("{}", vigil_scheduler::debug_actions(&t.cluster));
