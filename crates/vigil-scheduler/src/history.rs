@@ -531,6 +531,11 @@ fn find_anonymous_clone(
 }
 
 fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {
+    if lrm.class == "stonith" {
+        // A fence device known only from history still counts as one
+        // (resources are not left unmanaged for want of a device).
+        cluster.has_stonith_resource = true;
+    }
     let mut rsc = crate::unpack::orphan_resource(cluster, &lrm.id, &lrm.id);
     rsc.agent = Some(Agent {
         class: lrm.class.clone(),
