@@ -613,6 +613,8 @@ fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &Lrm
     if let Some(t) = template {
         rsc.meta = cluster.resources[t].meta.clone();
         rsc.ops = cluster.resources[t].ops.clone();
+        // An extra instance is managed like the clone's others.
+        rsc.managed = cluster.resources[t].managed;
     }
     let id = cluster.resources.len();
     cluster.resources.push(rsc);
@@ -642,6 +644,7 @@ fn create_orphan_group_instance(
     group.variant = Variant::Group;
     group.parent = Some(c);
     group.meta = cluster.resources[template].meta.clone();
+    group.managed = cluster.resources[template].managed;
     let g = cluster.resources.len();
     cluster.resources.push(group);
     cluster.resources[c].children.push(g);
@@ -655,6 +658,7 @@ fn create_orphan_group_instance(
         rsc.meta = model.meta.clone();
         rsc.ops = model.ops.clone();
         rsc.params = model.params.clone();
+        rsc.managed = model.managed;
         rsc.parent = Some(g);
         let id = cluster.resources.len();
         cluster.resources.push(rsc);
@@ -708,7 +712,12 @@ fn unpack_lrm_resource(
         rsc: r,
         lrm: lrm.clone(),
     });
-    if cluster.resources[r].orphan && !cluster.options.stop_orphan_resources {
+    // stop-orphan-resources is about resources gone from the
+    // configuration, not extra instances of a configured clone.
+    if cluster.resources[r].orphan
+        && cluster.resources[r].parent.is_none()
+        && !cluster.options.stop_orphan_resources
+    {
         cluster.resources[r].managed = false;
     }
     let mut ops: Vec<&LrmOp> = lrm.ops.iter().collect();
