@@ -3,8 +3,8 @@
 //! `cargo run --release -p vigil-testgen --example minimize -- FILE.xml [VIGIL]`
 //!
 //! Greedily removes elements (whole resources, constraints, nodes,
-//! history records but not a resource's `_last_0` record, attribute
-//! blocks...) as long as crm_simulate still
+//! history records, attribute blocks...; see `keep` for what stays) as
+//! long as crm_simulate still
 //! accepts the CIB and the two Transition Summaries still differ, then
 //! writes `FILE.min.xml` and prints both summaries. VIGIL defaults to
 //! `target/release/vigil`. The result is a starting point for a bug
@@ -62,16 +62,27 @@ fn summaries(xml: &str, vigil: &str, scratch: &str) -> Option<(Vec<String>, Vec<
     ))
 }
 
+/// Whether removing `e` would change the kind of cluster rather than shrink
+/// it, so that the disagreement found is likely a different one:
+/// - a resource's last-operation record goes only with the whole resource
+///   history (histories without one are not what a DC records);
+/// - cluster options stay (dropping `stonith-enabled=false` turns fencing
+///   on), and so do fence devices (fencing without a device is a
+///   misconfiguration with behaviour of its own).
+fn keep(e: &Element, parent: &Element) -> bool {
+    STRUCTURAL.contains(&e.name.as_str())
+        || (e.name == "lrm_rsc_op" && e.id().ends_with("_last_0"))
+        || e.name == "cluster_property_set"
+        || (parent.name == "cluster_property_set" && e.name == "nvpair")
+        || (e.name == "primitive" && e.attr("class") == Some("stonith"))
+}
+
 /// Paths (child indices) of every removable element, parents first.
 fn candidates(e: &Element, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
     for (i, child) in e.children.iter().enumerate() {
         if let Node::Element(c) = child {
             path.push(i);
-            // A resource's last-operation record goes only with the whole
-            // resource history: histories without one are not what a DC
-            // records, and bugs found there matter less.
-            let last_op = c.name == "lrm_rsc_op" && c.id().ends_with("_last_0");
-            if !STRUCTURAL.contains(&c.name.as_str()) && !last_op {
+            if !keep(c, e) {
                 out.push(path.clone());
             }
             candidates(c, path, out);

@@ -326,7 +326,9 @@ impl<'a> Generator<'a> {
                     }
                     if self.rng.percent(25) {
                         let max = self.rng.range(1, self.nodes.len());
-                        meta.push(("clone-max", max.to_string()));
+                        if self.o.clone_max {
+                            meta.push(("clone-max", max.to_string()));
+                        }
                     }
                     if self.rng.percent(30) {
                         meta.push(("interleave", "true".to_string()));
@@ -393,7 +395,8 @@ impl<'a> Generator<'a> {
 
     pub(crate) fn cib(mut self) -> String {
         let dc = &self.nodes[0].id;
-        let quorum = if self.rng.percent(85) { "1" } else { "0" };
+        let lost = self.rng.percent(15);
+        let quorum = if lost && self.o.quorum_loss { "0" } else { "1" };
         let _ = writeln!(
             self.out,
             "<cib crm_feature_set=\"{FEATURE_SET}\" validate-with=\"pacemaker-3.9\" \
@@ -612,6 +615,7 @@ impl<'a> Generator<'a> {
             .weighted(&[(4, "Promoted"), (2, "Unpromoted"), (1, "Started"), (3, "")])
         {
             "" => String::new(),
+            _ if !self.o.colocation_roles => String::new(),
             role => format!(" {name}=\"{role}\""),
         }
     }

@@ -62,6 +62,13 @@ pub struct Options {
     pub migration: bool,
     /// `is-managed=false` on some resources.
     pub unmanaged: bool,
+    /// Clones with `clone-max` below the number of nodes (so history may
+    /// show more active instances than are allowed).
+    pub clone_max: bool,
+    /// Partitions without quorum (`have-quorum="0"`).
+    pub quorum_loss: bool,
+    /// `rsc-role` / `with-rsc-role` on colocations with promotable clones.
+    pub colocation_roles: bool,
     /// Colocations may form cycles (otherwise a dependent always comes
     /// later in the configuration than the resource it is placed with).
     pub colocation_cycles: bool,
@@ -90,6 +97,9 @@ impl Default for Options {
             unmanaged: true,
             colocation_cycles: false,
             fence_device: true,
+            clone_max: true,
+            quorum_loss: true,
+            colocation_roles: true,
         }
     }
 }
@@ -113,6 +123,9 @@ impl Options {
         "unmanaged",
         "colocation_cycles",
         "fence_device",
+        "clone_max",
+        "quorum_loss",
+        "colocation_roles",
     ];
 
     /// Turn one boolean feature on or off by name.
@@ -134,6 +147,9 @@ impl Options {
             "unmanaged" => &mut self.unmanaged,
             "colocation_cycles" => &mut self.colocation_cycles,
             "fence_device" => &mut self.fence_device,
+            "clone_max" => &mut self.clone_max,
+            "quorum_loss" => &mut self.quorum_loss,
+            "colocation_roles" => &mut self.colocation_roles,
             _ => {
                 return Err(format!(
                     "unknown generator feature {name:?} (known: {})",
@@ -204,14 +220,45 @@ mod tests {
     }
 
     #[test]
-    fn documents_are_well_formed_enough() {
+    fn every_feature_can_be_switched() {
+        for name in Options::FEATURES {
+            let mut o = Options::default();
+            o.set(name, false).unwrap();
+            o.set(name, true).unwrap();
+        }
+    }
+
+    #[test]
+    fn switching_a_feature_off_changes_the_documents() {
+        for name in Options::FEATURES {
+            let mut on = Options::default();
+            on.set(name, true).unwrap();
+            let mut off = on.clone();
+            off.set(name, false).unwrap();
+            let differs = (0..200).any(|seed| generate(seed, &on) != generate(seed, &off));
+            assert!(differs, "feature {name} has no effect");
+        }
+    }
+
+    #[test]
+    fn documents_are_well_formed_with_unique_ids() {
         let o = Options::default();
-        for seed in 0..200 {
+        for seed in 0..300 {
             let x = generate(seed, &o);
-            assert!(x.starts_with("<cib ") && x.trim_end().ends_with("</cib>"));
-            let opens = x.matches("<lrm_resource ").count();
-            let closes = x.matches("</lrm_resource>").count();
-            assert_eq!(opens, closes, "seed {seed}");
+            let doc = vigil_xml::parse(&x).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            assert_eq!(doc.name, "cib");
+            // Configuration ids must be unique (the schema says so);
+            // status ids repeat per node by design.
+            let conf = doc.child("configuration").expect("configuration");
+            let mut ids: Vec<&str> = conf
+                .descendants()
+                .into_iter()
+                .filter_map(|e| e.attr("id"))
+                .collect();
+            let n = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            assert_eq!(ids.len(), n, "seed {seed}: duplicate ids");
         }
     }
 }
