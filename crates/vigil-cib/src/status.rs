@@ -2,6 +2,7 @@
 //! attributes and the history of every operation run on the node.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use vigil_xml::Element;
 
@@ -56,13 +57,19 @@ pub struct LrmOp {
     pub last_run: Option<i64>,
     /// Expected result, from the transition key (`-1` when unknown).
     pub target_rc: i32,
-    pub attrs: BTreeMap<String, String>,
+    /// Every attribute as written, sorted by name. Shared: the scheduler
+    /// copies history records around, and a big CIB has tens of thousands
+    /// of them with some twenty attributes each.
+    pub attrs: Arc<[(String, String)]>,
     pub line: u32,
 }
 
 impl LrmOp {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.get(name).map(String::as_str)
+        self.attrs
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| self.attrs[i].1.as_str())
     }
 }
 
@@ -139,7 +146,19 @@ impl LrmOp {
             last_rc_change: num("last-rc-change"),
             last_run: num("last-run"),
             target_rc,
-            attrs: e.attrs.iter().cloned().collect(),
+            attrs: {
+                let mut attrs = e.attrs.clone();
+                attrs.sort_by(|a, b| a.0.cmp(&b.0));
+                // Like a map built from them: the last of duplicates wins.
+                attrs.dedup_by(|later, earlier| {
+                    let same = later.0 == earlier.0;
+                    if same {
+                        std::mem::swap(&mut later.1, &mut earlier.1);
+                    }
+                    same
+                });
+                attrs.into()
+            },
             line: e.line,
         }
     }

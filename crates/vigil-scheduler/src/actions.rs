@@ -804,6 +804,11 @@ fn probe_anonymous_clone(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
     child.is_some_and(|c| create_probe(cluster, c, n))
 }
 
+/// The `N` of a clone instance id `rsc:N`.
+fn instance_number(id: &str) -> Option<u32> {
+    id.rsplit_once(':').and_then(|(_, n)| n.parse().ok())
+}
+
 fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
     if !cluster.options.enable_startup_probes {
         return false;
@@ -826,6 +831,15 @@ fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
             .clone
             .as_ref()
             .is_some_and(|s| !s.unique);
+    if cluster.resources[r].variant == Variant::Clone {
+        // Pacemaker puts a clone's instances back in instance-number
+        // order whenever it considers probing the clone, undoing the
+        // assignment sort; later passes (the transition summary) walk
+        // them in that order.
+        let mut children = cluster.resources[r].children.clone();
+        children.sort_by_key(|&c| instance_number(&cluster.resources[c].id));
+        cluster.resources[r].children = children;
+    }
     if anonymous_clone {
         return probe_anonymous_clone(cluster, r, n);
     }

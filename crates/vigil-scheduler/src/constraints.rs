@@ -359,10 +359,14 @@ pub(crate) fn insert_sorted(cluster: &mut Cluster, r: RscId, idx: usize, as_depe
     } else {
         &cluster.resources[r].coloc_as_primary
     };
+    // Like a sorted insertion into a GLib list: before the first entry
+    // that does not sort before the new one, so of colocations with the
+    // same other resource the one configured last comes first.
     let pos = list
         .iter()
         .position(|&i| {
-            coloc_cmp(cluster, other, other_of(&cluster.colocations[i])) == std::cmp::Ordering::Less
+            coloc_cmp(cluster, other, other_of(&cluster.colocations[i]))
+                != std::cmp::Ordering::Greater
         })
         .unwrap_or(list.len());
     let list = if as_dependent {

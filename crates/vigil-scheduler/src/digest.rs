@@ -468,7 +468,7 @@ pub(crate) fn op_digest(
         last_rc_change: None,
         last_run: None,
         target_rc: 0,
-        attrs: BTreeMap::new(),
+        attrs: Default::default(),
         line: 0,
     };
     compute(cluster, r, n, task, interval_ms, &blank).all

@@ -541,6 +541,11 @@ fn find_anonymous_clone(
 }
 
 fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {
+    if lrm.class == "stonith" {
+        // A fence device known only from history still counts as one
+        // (resources are not left unmanaged for want of a device).
+        cluster.has_stonith_resource = true;
+    }
     let mut rsc = crate::unpack::orphan_resource(cluster, &lrm.id, &lrm.id);
     rsc.agent = Some(Agent {
         class: lrm.class.clone(),
@@ -601,6 +606,12 @@ fn map_orphaned_fillers(cluster: &mut Cluster, ns: &NodeState) {
 fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &LrmResource) -> RscId {
     let n = cluster.resources[c].children.len();
     let template = cluster.resources[c].children.first().copied();
+    if let Some(t) = template
+        && cluster.resources[t].variant == Variant::Group
+        && let Some(member) = create_orphan_group_instance(cluster, c, t, n, base)
+    {
+        return member;
+    }
     let inst_id = format!("{base}:{n}");
     let mut rsc = crate::unpack::orphan_resource(cluster, &inst_id, base);
     rsc.agent = Some(Agent {
@@ -612,11 +623,61 @@ fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &Lrm
     if let Some(t) = template {
         rsc.meta = cluster.resources[t].meta.clone();
         rsc.ops = cluster.resources[t].ops.clone();
+        // An extra instance is managed like the clone's others.
+        rsc.managed = cluster.resources[t].managed;
     }
     let id = cluster.resources.len();
     cluster.resources.push(rsc);
     cluster.resources[c].children.push(id);
     id
+}
+
+/// An extra instance of a cloned group, shaped like `template` (every
+/// member, as orphans): returns the member the history names.
+fn create_orphan_group_instance(
+    cluster: &mut Cluster,
+    c: RscId,
+    template: RscId,
+    n: usize,
+    base: &str,
+) -> Option<RscId> {
+    let members = cluster.resources[template].children.clone();
+    if !members
+        .iter()
+        .any(|&m| cluster.resources[m].base_id == base)
+    {
+        return None;
+    }
+    let group_base = cluster.resources[template].base_id.clone();
+    let mut group =
+        crate::unpack::orphan_resource(cluster, &format!("{group_base}:{n}"), &group_base);
+    group.variant = Variant::Group;
+    group.parent = Some(c);
+    group.meta = cluster.resources[template].meta.clone();
+    group.managed = cluster.resources[template].managed;
+    let g = cluster.resources.len();
+    cluster.resources.push(group);
+    cluster.resources[c].children.push(g);
+    let mut named = None;
+    for m in members {
+        let member_base = cluster.resources[m].base_id.clone();
+        let mut rsc =
+            crate::unpack::orphan_resource(cluster, &format!("{member_base}:{n}"), &member_base);
+        let model = &cluster.resources[m];
+        rsc.agent = model.agent.clone();
+        rsc.meta = model.meta.clone();
+        rsc.ops = model.ops.clone();
+        rsc.params = model.params.clone();
+        rsc.managed = model.managed;
+        rsc.parent = Some(g);
+        let id = cluster.resources.len();
+        cluster.resources.push(rsc);
+        cluster.resources[g].children.push(id);
+        if member_base == base {
+            named = Some(id);
+        }
+    }
+    named
 }
 
 /// Per-(resource, node) state accumulated while replaying history.
@@ -661,7 +722,12 @@ fn unpack_lrm_resource(
         rsc: r,
         lrm: lrm.clone(),
     });
-    if cluster.resources[r].orphan && !cluster.options.stop_orphan_resources {
+    // stop-orphan-resources is about resources gone from the
+    // configuration, not extra instances of a configured clone.
+    if cluster.resources[r].orphan
+        && cluster.resources[r].parent.is_none()
+        && !cluster.options.stop_orphan_resources
+    {
         cluster.resources[r].managed = false;
     }
     if cluster.options.shutdown_lock

@@ -577,6 +577,21 @@ pub(crate) fn apply_colocation(
         Variant::Bundle => {
             crate::bundle::apply_colocation_with_bundle(cluster, dependent, primary, c)
         }
+        Variant::Group if !cluster.resources[primary].children.is_empty() => {
+            if cluster.resources[primary].provisional {
+                return;
+            }
+            // Being placed with a group means being placed with all of it
+            // for a mandatory colocation (where its last member runs),
+            // and with any of it otherwise (where its first member runs).
+            let members = &cluster.resources[primary].children;
+            let member = if c.score.is_pos_infinity() {
+                members[members.len() - 1]
+            } else {
+                members[0]
+            };
+            apply_colocation(cluster, dependent, member, c);
+        }
         _ => apply_colocation_simple(cluster, dependent, primary, c),
     }
     ledger::credit(cluster, dependent, |cl| ledger::colocation(cl, primary, c));

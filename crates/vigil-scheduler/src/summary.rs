@@ -123,13 +123,10 @@ fn log_actions(cluster: &mut Cluster, r: RscId, out: &mut Vec<SummaryLine>) {
         return;
     }
     if !cluster.resources[r].children.is_empty() {
-        // Members in configuration order, instances by number (placement
-        // and promotion reorder the working list).
-        let mut children = cluster.resources[r].children.clone();
-        if cluster.resources[r].variant == Variant::Clone {
-            children.sort();
-        }
-        for c in children {
+        // Instances in the working list's order: placement and promotion
+        // sort it by preference, probing puts it back in instance order
+        // (see `actions::create_probe`), as in Pacemaker.
+        for c in cluster.resources[r].children.clone() {
             log_actions(cluster, c, out);
         }
         return;

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(i) => i,
         Err(code) => return code,
     };
-    let (cib, now) = (input.cib, input.now);
+    let (mut cib, now) = (input.cib, input.now);
     if cib.attr("validate-with") == Some("none") {
         eprintln!(
             "Schema validation of configuration is disabled \
@@ -55,11 +55,15 @@ pub fn run(args: Args) -> ExitCode {
     if args.output_as == Format::Json {
         return run_json(&args, &cib, &now);
     }
-    let (current, _) = vigil_scheduler::current_state(&cib, &now);
-    print!("{}", vigil_scheduler::display::header_text(&current));
-    println!("Current cluster status:");
-    print!("{}", vigil_scheduler::display::status_text(&current));
-    println!();
+    {
+        // The status shown is a working set of its own: let it go before
+        // scheduling builds the next one (peak memory on big CIBs).
+        let (current, _) = vigil_scheduler::current_state(&cib, &now);
+        print!("{}", vigil_scheduler::display::header_text(&current));
+        println!("Current cluster status:");
+        print!("{}", vigil_scheduler::display::status_text(&current));
+        println!();
+    }
     let t = vigil_scheduler::schedule(&cib, &now);
     if std::env::var_os("VIGIL_DEBUG_ACTIONS").is_some() {
         eprint!("{}", vigil_scheduler::debug_actions(&t.cluster));
@@ -88,8 +92,13 @@ pub fn run(args: Args) -> ExitCode {
     }
     println!();
     println!("Executing Cluster Transition:");
-    let mut doc = cib.doc.clone();
+    // From here on only the document is needed: free the typed view now
+    // and the working set after executing, before the revised status
+    // builds new ones (otherwise both sets are alive at the peak).
+    let mut doc = std::mem::take(&mut cib.doc);
+    drop(cib);
     let run = vigil_scheduler::simulate::execute(&t.graph, &mut doc, DateTime::now().epoch());
+    drop(t);
     for l in &run.lines {
         println!("{l}");
     }
