@@ -271,9 +271,13 @@ pub(crate) fn op_failure_expired(
     let Some(last_run) = op.last_rc_change else {
         return false;
     };
-    // A failure whose response is to block waits for an administrator,
-    // however old it is.
-    if op_on_fail(cluster, r, &op.operation, op.interval_ms, None) == OnFail::Block {
+    // A failure configured to block (`on-fail="block"`) waits for an
+    // administrator, however old it is. A stop that blocks only because
+    // fencing is disabled expires like any other failure.
+    if op_settings(cluster, r, &op.operation, op.interval_ms)
+        .get("on-fail")
+        .is_some_and(|v| v.eq_ignore_ascii_case("block"))
+    {
         return false;
     }
     let now = cluster.now.epoch();
