@@ -9,12 +9,14 @@ use vigil_cib::{Cib, Score, parse_bool};
 use crate::cluster::*;
 
 /// Resolve a constraint's resource reference. A reference to something
-/// inside a clone means the clone; tags expand to their members.
+/// inside a clone means the clone; tags expand to their members. As in
+/// Pacemaker, a tag's members are resources only: a tag inside a tag is not
+/// expanded (so tags that contain each other cannot loop).
 pub(crate) fn resolve(cluster: &Cluster, cib: &Cib, id: &str) -> Vec<RscId> {
     if let Some(members) = cib.config.tags.get(id) {
         return members
             .iter()
-            .flat_map(|m| resolve(cluster, cib, m))
+            .filter_map(|m| resolve_one(cluster, m))
             .collect();
     }
     resolve_one(cluster, id).into_iter().collect()
