@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod input;
+mod output;
 mod simulate;
 mod verify;
 
