@@ -33,7 +33,12 @@ pub enum CibError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}:{}: XML is not well-formed: {}", source.line, source.message)]
+    #[error(
+        "{path}:{}:{}: XML is not well-formed: {}",
+        source.line,
+        source.column,
+        source.message
+    )]
     Xml {
         path: String,
         source: vigil_xml::ParseError,
@@ -44,6 +49,19 @@ pub enum CibError {
         line: u32,
         found: String,
     },
+}
+
+/// Where text stops being UTF-8, as an XML error.
+pub fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> vigil_xml::ParseError {
+    let valid = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+    let line = valid.matches('\n').count() + 1;
+    let column = valid.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let byte = bytes.get(e.valid_up_to()).copied().unwrap_or(0);
+    vigil_xml::ParseError {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+        message: format!("byte 0x{byte:02x} is not UTF-8, and a CIB is UTF-8 text"),
+    }
 }
 
 /// The version triple that orders CIB revisions.
@@ -91,11 +109,16 @@ impl Cib {
         Ok(Cib::from_document(doc))
     }
 
-    /// Read a CIB file.
+    /// Read a CIB file. Text that is not UTF-8 is reported at the first
+    /// byte that is not, like any other XML error.
     pub fn load(path: &str) -> Result<Cib, CibError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CibError::Io {
+        let bytes = std::fs::read(path).map_err(|source| CibError::Io {
             path: path.to_string(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| CibError::Xml {
+            path: path.to_string(),
+            source: not_utf8(e.as_bytes(), e.utf8_error()),
         })?;
         Cib::parse(&text, path)
     }
@@ -136,6 +159,14 @@ impl Cib {
         }
     }
 
+    /// When a saved scheduler input was recorded (`execution-date`, in
+    /// seconds since the epoch): such a CIB replays at that time.
+    pub fn execution_date(&self) -> Option<time::DateTime> {
+        self.attr("execution-date")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map(time::DateTime::from_epoch)
+    }
+
     /// An attribute of the `<cib>` element (`have-quorum`, `dc-uuid`, ...).
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.doc.attr(name)
@@ -164,7 +195,11 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
+    /// 1-based; 0 when the problem has no position (a file that cannot be
+    /// read at all).
     pub line: u32,
+    /// 1-based column, when known (XML syntax errors); 0 otherwise.
+    pub column: u32,
     pub id: String,
     pub message: String,
     /// What would be valid, or how to fix it; empty when there is nothing
@@ -179,16 +214,23 @@ impl Diagnostic {
         self
     }
 
+    /// Place the problem at a column of its line (builder style).
+    pub fn column(&mut self, column: u32) -> &mut Diagnostic {
+        self.column = column;
+        self
+    }
+
     /// One line: `FILE:LINE: error: <what> (id <id>): <what would be valid>`.
     /// The id part is left out for elements without an id, the hint part
-    /// when there is no hint.
+    /// when there is no hint; `FILE:LINE:COLUMN` when the column is known,
+    /// plain `FILE` when there is no line.
     pub fn render(&self, file: &str) -> String {
-        let mut out = format!(
-            "{file}:{}: {}: {}",
-            self.line,
-            self.severity.as_str(),
-            self.message
-        );
+        let place = match (self.line, self.column) {
+            (0, _) => file.to_string(),
+            (line, 0) => format!("{file}:{line}"),
+            (line, column) => format!("{file}:{line}:{column}"),
+        };
+        let mut out = format!("{place}: {}: {}", self.severity.as_str(), self.message);
         if !self.id.is_empty() {
             out.push_str(&format!(" (id {})", self.id));
         }
@@ -225,6 +267,7 @@ impl Diagnostics {
         self.items.push(Diagnostic {
             severity,
             line,
+            column: 0,
             id: id.to_string(),
             message,
             hint: String::new(),

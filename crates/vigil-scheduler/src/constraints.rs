@@ -11,12 +11,14 @@ use crate::ledger::Source;
 
 /// Resolve a constraint's resource reference. A reference to something
 /// inside a clone means the clone; tags expand to their members and
-/// templates to the primitives made from them (in configuration order).
+/// templates to the primitives made from them (in configuration order). As
+/// in Pacemaker, a tag's members are resources only: a tag inside a tag is
+/// not expanded (so tags that contain each other cannot loop).
 pub(crate) fn resolve(cluster: &Cluster, cib: &Cib, id: &str) -> Vec<RscId> {
     if let Some(members) = cib.config.tags.get(id) {
         return members
             .iter()
-            .flat_map(|m| resolve(cluster, cib, m))
+            .filter_map(|m| resolve_one(cluster, m))
             .collect();
     }
     if let Some(r) = resolve_one(cluster, id) {

@@ -34,7 +34,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let input = match crate::input::load("explain", &args.xml_file, args.set_datetime.as_deref()) {
+    let input = match crate::input::load_at("explain", &args.xml_file, args.set_datetime.as_deref())
+    {
         Ok(i) => i,
         Err(code) => return code,
     };

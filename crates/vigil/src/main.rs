@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod explain;
 mod input;
+mod output;
 mod simulate;
 mod transition_json;
 mod verify;

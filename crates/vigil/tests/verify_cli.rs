@@ -1,80 +1,20 @@
 //! `vigil verify` as a user runs it: exit codes, the one-line format and
 //! the JSON output.
 
+mod common;
+
 use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn vigil() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-}
-
-/// A scratch directory for one test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = std::path::Path;
-    fn deref(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(test: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("vigil-verify-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("create scratch directory");
-    Scratch(dir)
-}
-
-fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write test file");
-    path.to_str().expect("UTF-8 path").to_string()
-}
-
-fn run(args: &[&str]) -> Output {
-    vigil().args(args).output().expect("run vigil")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{run, scratch, stderr, stdout, vigil, write};
 
 fn cib(options: &str, resources: &str, constraints: &str) -> String {
-    format!(
-        r#"<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
-  <configuration>
-    <crm_config>
-      <cluster_property_set id="cib-bootstrap-options">
-        {options}
-      </cluster_property_set>
-    </crm_config>
-    <nodes>
-      <node id="1" uname="node1"/>
-      <node id="2" uname="node2"/>
-    </nodes>
-    <resources>
-      <primitive id="fence1" class="stonith" type="fence_ipmilan"/>
+    let resources = format!(
+        r#"<primitive id="fence1" class="stonith" type="fence_ipmilan"/>
       <primitive id="web" class="ocf" provider="heartbeat" type="apache"/>
-      {resources}
-    </resources>
-    <constraints>
-      {constraints}
-    </constraints>
-  </configuration>
-  <status/>
-</cib>
-"#
-    )
+      {resources}"#
+    );
+    common::cib("pacemaker-3.9", options, &resources, constraints, "")
 }
 
 #[test]
@@ -182,7 +122,7 @@ fn a_missing_file_exits_66() {
 }
 
 #[test]
-fn xml_that_is_not_well_formed_names_the_line() {
+fn xml_that_is_not_well_formed_names_the_line_and_column() {
     let dir = scratch("malformed");
     let f = write(
         &dir,
@@ -193,7 +133,10 @@ fn xml_that_is_not_well_formed_names_the_line() {
     assert_eq!(o.status.code(), Some(78));
     let out = stdout(&o);
     assert!(
-        out.starts_with(&format!("{f}:4: error: XML is not well-formed:")),
+        out.starts_with(&format!(
+            "{f}:4:3: error: XML is not well-formed: found </configuration>, \
+             expected </resources> to close <resources> (opened at line 3, column 5)"
+        )),
         "{out}"
     );
     assert_eq!(out.lines().count(), 2, "one error, then the verdict: {out}");

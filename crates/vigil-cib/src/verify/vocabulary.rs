@@ -536,33 +536,68 @@ pub(super) fn did_you_mean<'a>(
         4..=8 => 2,
         _ => 3,
     };
+    let len = w.chars().count();
     candidates
         .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (distance(&w, &norm(c)), c))
+        .filter(|c| *c != word && c.chars().count().abs_diff(len) <= limit)
+        .map(|c| (distance(&w, &norm(c), limit), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance (with adjacent transpositions counting once).
-fn distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance (with adjacent transpositions counting once), or
+/// `limit + 1` when it is over `limit`. Only the band of cells within
+/// `limit` of the diagonal is computed (no cell outside it can be within
+/// the limit), so comparing long ids with many others stays cheap.
+fn distance(a: &str, b: &str, limit: usize) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    // A common prefix and suffix change nothing: leave them out.
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+    let over = limit + 1;
+    if a.len().abs_diff(b.len()) > limit {
+        return over;
+    }
+    let width = 2 * limit + 1;
+    // Row i keeps the cells j = i + k - limit, for k in 0..width.
+    let column = |i: usize, k: usize| (i + k).checked_sub(limit).filter(|&j| j <= b.len());
+    let mut prev2 = vec![over; width];
+    let mut prev: Vec<usize> = (0..width)
+        .map(|k| column(0, k).map_or(over, |j| j.min(over)))
+        .collect();
     for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev2[j - 2] + 1);
+        let mut cur = vec![over; width];
+        for k in 0..width {
+            let Some(j) = column(i, k) else { continue };
+            if j == 0 {
+                cur[k] = i.min(over);
+                continue;
             }
+            let above = prev.get(k + 1).copied().unwrap_or(over);
+            let left = if k > 0 { cur[k - 1] } else { over };
+            let diagonal = prev[k] + usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (above + 1).min(left + 1).min(diagonal);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[k] + 1);
+            }
+            cur[k] = v.min(over);
+        }
+        // No later row can be smaller than the least of the last two.
+        if cur.iter().all(|&v| v >= over) && prev.iter().all(|&v| v >= over) {
+            return over;
         }
         prev2 = std::mem::replace(&mut prev, cur);
     }
-    prev[b.len()]
+    prev[b.len() + limit - a.len()]
 }
 
 /// `did you mean "x"?`, or the fallback when nothing is close.
@@ -593,7 +628,16 @@ mod tests {
             Some("no-quorum-policy")
         );
         assert_eq!(did_you_mean("OVN_REPL_INFO", names), None);
-        assert_eq!(distance("ab", "ba"), 1);
+        assert_eq!(distance("ab", "ba", 3), 1);
+        assert_eq!(distance("kitten", "sitting", 3), 3);
+        assert_eq!(distance("kitten", "sitting", 2), 3);
+        assert_eq!(distance("", "abc", 3), 3);
+        assert_eq!(distance("abcd", "", 3), 4);
+        let long = "x".repeat(300);
+        assert_eq!(distance(&format!("a{long}b"), &format!("c{long}d"), 3), 2);
+        assert_eq!(distance(&"a".repeat(300), &"b".repeat(300), 3), 4);
+        assert_eq!(distance("xaby", "xbay", 3), 1);
+        assert_eq!(distance("same", "same", 3), 0);
     }
 
     #[test]
