@@ -583,16 +583,24 @@ pub(crate) fn create_promotable_actions(
     }
 }
 
-/// Orderings among a promotable clone's pseudo-actions and instances.
-pub(crate) fn promotable_constraints(cluster: &mut Cluster, r: RscId) {
+/// A promotable collective starts and promotes once every instance has
+/// stopped and demoted, promotes once all have started, and stops once
+/// all have demoted.
+pub(crate) fn restart_ordering(cluster: &mut Cluster, r: RscId) {
     let o = OrderFlags::OPTIONAL;
     order_rsc_tasks(cluster, r, Task::Stopped, r, Task::Start, o);
     order_rsc_tasks(cluster, r, Task::Stopped, r, Task::Promote, o);
-    order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Start, o);
-    order_rsc_tasks(cluster, r, Task::Running, r, Task::Promote, o);
     order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Stop, o);
-    order_rsc_tasks(cluster, r, Task::Demote, r, Task::Demoted, o);
+    order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Start, o);
     order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Promote, o);
+    order_rsc_tasks(cluster, r, Task::Running, r, Task::Promote, o);
+    order_rsc_tasks(cluster, r, Task::Demote, r, Task::Demoted, o);
+}
+
+/// Orderings among a promotable clone's pseudo-actions and instances.
+pub(crate) fn promotable_constraints(cluster: &mut Cluster, r: RscId) {
+    let o = OrderFlags::OPTIONAL;
+    restart_ordering(cluster, r);
     let ordered = cluster.resources[r]
         .clone
         .as_ref()
