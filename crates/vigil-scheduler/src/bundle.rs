@@ -1028,3 +1028,38 @@ pub(crate) fn instance_on_replica_node(
         .into_iter()
         .find(|&p| cluster.resources[p].base_id == base)
 }
+
+/// A replica without an IP of its own is reached at the host running its
+/// container: the connection's `#uname` address means that node.
+pub(crate) fn resolve_connection_address(
+    cluster: &Cluster,
+    r: RscId,
+    n: NodeId,
+    params: &mut BTreeMap<String, String>,
+) {
+    if let Some(addr) = params.get_mut("addr")
+        && addr == "#uname"
+        && is_bundled(cluster, r)
+        && cluster.resources[r].is_remote_connection()
+    {
+        *addr = cluster.nodes[n].name.clone();
+    }
+}
+
+/// The node whose attributes a resource sees when placed on `n`: with
+/// `container-attribute-target=host`, a resource on a guest node reads
+/// the attributes of the host its container runs on now (none while the
+/// container is inactive).
+pub(crate) fn attribute_node(cluster: &Cluster, r: RscId, n: NodeId) -> Option<NodeId> {
+    let host_target = cluster.resources[r]
+        .meta
+        .get("container-attribute-target")
+        .is_some_and(|v| v.eq_ignore_ascii_case("host"));
+    if !host_target || cluster.nodes[n].kind != NodeKind::Guest {
+        return Some(n);
+    }
+    let container = cluster.nodes[n]
+        .connection
+        .and_then(|c| cluster.resources[c].container)?;
+    cluster.resources[container].running_on.first().copied()
+}

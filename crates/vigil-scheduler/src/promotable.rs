@@ -71,9 +71,11 @@ fn promotion_score(cluster: &Cluster, r: RscId, n: NodeId, not_set: i64) -> i64 
         _ => {}
     }
     let name = rsc.history_name.as_deref().unwrap_or(&rsc.id);
-    let mut value = lookup_promotion_score(cluster, n, name);
+    // (A bundled resource may keep its attributes on the container's host.)
+    let at = crate::bundle::attribute_node(cluster, r, n);
+    let mut value = at.and_then(|at| lookup_promotion_score(cluster, at, name));
     if value.is_none() && anonymous && rsc.base_id != rsc.id {
-        value = lookup_promotion_score(cluster, n, &rsc.base_id);
+        value = at.and_then(|at| lookup_promotion_score(cluster, at, &rsc.base_id));
     }
     match value {
         Some(v) => Score::parse(&v).map(|s| s.value()).unwrap_or(0),
