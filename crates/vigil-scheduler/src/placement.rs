@@ -521,8 +521,8 @@ pub(crate) fn assign_to(
             .get(&n)
             .copied()
             .unwrap_or(Score::NEG_INFINITY);
-        let available = node_available(cluster, n)
-            || cluster.nodes[n].kind == NodeKind::Guest && guest_may_come_up(cluster, n);
+        // The transition may assume a guest node's connection comes up.
+        let available = node_available(cluster, n) || cluster.nodes[n].kind == NodeKind::Guest;
         if score.value() < 0 || !available {
             cluster.resources[r].next_role = Role::Stopped;
             chosen = None;
@@ -552,13 +552,6 @@ pub(crate) fn assign_to(
             true
         }
     }
-}
-
-/// A guest node that is not up yet may be assumed to come up (its
-/// connection will be started in this transition).
-fn guest_may_come_up(cluster: &Cluster, n: NodeId) -> bool {
-    let node = &cluster.nodes[n];
-    node.online && !node.unclean && !node.standby && !node.maintenance && !node.shutdown
 }
 
 // --------------------------------------------------------------- colocation
