@@ -1063,3 +1063,17 @@ pub(crate) fn attribute_node(cluster: &Cluster, r: RscId, n: NodeId) -> Option<N
         .and_then(|c| cluster.resources[c].container)?;
     cluster.resources[container].running_on.first().copied()
 }
+
+/// A replica's connection is colocated with its container, but moving a
+/// connection is cheap and moving a container interrupts the service: a
+/// clean container active on one node ignores its connection's
+/// preferences (which also keeps two containers from swapping forever).
+pub(crate) fn connection_defers_to_container(cluster: &Cluster, c: &Colocation) -> bool {
+    let dep = &cluster.resources[c.dependent];
+    let primary = &cluster.resources[c.primary];
+    is_bundled(cluster, c.dependent)
+        && dep.is_remote_connection()
+        && dep.container == Some(c.primary)
+        && !primary.failed
+        && primary.running_on.len() == 1
+}

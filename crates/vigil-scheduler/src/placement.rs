@@ -350,12 +350,14 @@ fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> 
 
 /// Whether a colocation lets the dependent influence the primary's placement.
 pub(crate) fn has_influence(cluster: &Cluster, c: &Colocation) -> bool {
+    if crate::bundle::connection_defers_to_container(cluster, c) {
+        return false;
+    }
     if !c.influence {
         // Without influence, a dependent still matters while it is active
         // and its primary is not.
         return false;
     }
-    let _ = cluster;
     true
 }
 
