@@ -1030,19 +1030,28 @@ pub(crate) fn instance_on_replica_node(
 }
 
 /// A replica without an IP of its own is reached at the host running its
-/// container: the connection's `#uname` address means that node.
+/// container: the connection's `#uname` address means the node its
+/// container is placed on (or, before placement, runs on).
 pub(crate) fn resolve_connection_address(
     cluster: &Cluster,
     r: RscId,
-    n: NodeId,
     params: &mut BTreeMap<String, String>,
 ) {
+    let rsc = &cluster.resources[r];
+    if !is_bundled(cluster, r) || !rsc.is_remote_connection() {
+        return;
+    }
+    let Some(container) = rsc.container else {
+        return;
+    };
+    let k = &cluster.resources[container];
+    let Some(host) = k.assigned.or_else(|| k.running_on.first().copied()) else {
+        return;
+    };
     if let Some(addr) = params.get_mut("addr")
         && addr == "#uname"
-        && is_bundled(cluster, r)
-        && cluster.resources[r].is_remote_connection()
     {
-        *addr = cluster.nodes[n].name.clone();
+        *addr = cluster.nodes[host].name.clone();
     }
 }
 
@@ -1076,4 +1085,19 @@ pub(crate) fn connection_defers_to_container(cluster: &Cluster, c: &Colocation) 
         && dep.container == Some(c.primary)
         && !primary.failed
         && primary.running_on.len() == 1
+}
+
+/// What a location constraint on a bundle applies to besides the bundle:
+/// its containers and IPs (never the connections), and the inner clone
+/// when the constraint is for a role.
+pub(crate) fn location_targets(cluster: &Cluster, r: RscId, role_specific: bool) -> Vec<RscId> {
+    let mut out = Vec::new();
+    for rep in replicas(cluster, r) {
+        out.push(rep.container);
+        out.extend(rep.ip);
+    }
+    if role_specific {
+        out.extend(inner_clone(cluster, r));
+    }
+    out
 }

@@ -102,9 +102,15 @@ fn apply_location(cluster: &mut Cluster, r: RscId, loc: &LocationRule) {
                 apply_location(cluster, c, if i == 0 { loc } else { &zeroed });
             }
         }
-        Variant::Clone | Variant::Bundle => {
+        Variant::Clone => {
             apply_location_to(cluster, r, loc);
             for c in cluster.resources[r].children.clone() {
+                apply_location(cluster, c, loc);
+            }
+        }
+        Variant::Bundle => {
+            apply_location_to(cluster, r, loc);
+            for c in crate::bundle::location_targets(cluster, r, loc.role.is_some()) {
                 apply_location(cluster, c, loc);
             }
         }
