@@ -453,7 +453,6 @@ pub(crate) fn expand(
                 );
                 params.insert("port".into(), layout.remote_port());
                 cluster.resources[remote].params = params;
-                cluster.resources[remote].requires = Requires::Nothing;
                 children.push(remote);
             }
             remote
