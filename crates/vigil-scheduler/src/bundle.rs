@@ -453,6 +453,14 @@ pub(crate) fn expand(
                 );
                 params.insert("port".into(), layout.remote_port());
                 cluster.resources[remote].params = params;
+                // Guests' connections (unlike remote nodes') do not
+                // migrate unless told to.
+                let rsc = &mut cluster.resources[remote];
+                rsc.allow_migrate = rsc
+                    .meta
+                    .get("allow-migrate")
+                    .and_then(|v| vigil_cib::parse_bool(v))
+                    .unwrap_or(false);
                 children.push(remote);
             }
             remote
