@@ -359,12 +359,9 @@ pub(crate) fn has_influence(cluster: &Cluster, c: &Colocation) -> bool {
     if crate::bundle::connection_defers_to_container(cluster, c) {
         return false;
     }
-    if !c.influence {
-        // Without influence, a dependent still matters while it is active
-        // and its primary is not.
-        return false;
-    }
-    true
+    // Without influence, a dependent still matters while its primary is
+    // not active.
+    c.influence || cluster.resources[c.primary].running_on.is_empty()
 }
 
 fn assign_group(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> Option<NodeId> {
