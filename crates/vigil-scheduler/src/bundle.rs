@@ -1108,3 +1108,73 @@ pub(crate) fn location_targets(cluster: &Cluster, r: RscId, role_specific: bool)
     }
     out
 }
+
+// -------------------------------------------------------------- probes
+
+/// Probe a bundle's replicas on a node: IPs, containers and connections
+/// everywhere, each replica's instance only on its own guest node. A
+/// connection is probed once its container's state is known; with one
+/// replica per host, no container starts before the others are probed.
+pub(crate) fn create_bundle_probes(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
+    use crate::actions::create_probe;
+    let reps = replicas(cluster, r);
+    let one_per_host = replicas_per_host(cluster, r) == 1;
+    let mut any = false;
+    for rep in &reps {
+        if let Some(ip) = rep.ip {
+            any |= create_probe(cluster, ip, n);
+        }
+        if let Some(child) = rep.child
+            && replica_node(cluster, rep) == Some(n)
+        {
+            any |= create_probe(cluster, child, n);
+        }
+        if create_probe(cluster, rep.container, n) {
+            any = true;
+            for other in reps.iter().filter(|o| o.index != rep.index) {
+                if one_per_host {
+                    crate::ordering::order_rsc_tasks(
+                        cluster,
+                        rep.container,
+                        Task::Monitor,
+                        other.container,
+                        Task::Start,
+                        OrderFlags::OPTIONAL | OrderFlags::SAME_NODE,
+                    );
+                }
+            }
+        }
+        if let Some(remote) = rep.remote
+            && create_probe(cluster, remote, n)
+            && let Some(probe) =
+                crate::actions::find_actions(cluster, remote, Task::Monitor, 0, Some(n))
+                    .into_iter()
+                    .find(|&a| cluster.actions[a].interval_ms == 0)
+        {
+            any = true;
+            crate::ordering::order_rsc_then_action(
+                cluster,
+                rep.container,
+                Task::Start,
+                probe,
+                OrderFlags::PROBE,
+            );
+        }
+    }
+    any
+}
+
+/// Nothing is discovered on a bundle's guest node but that replica's own
+/// instance.
+pub(crate) fn discovery_disabled(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
+    for reps in cluster.bundle_replicas.values() {
+        for rep in reps {
+            if replica_node(cluster, rep) == Some(n) {
+                return rep
+                    .child
+                    .is_none_or(|c| c != r && !cluster.primitives_under(c).contains(&r));
+            }
+        }
+    }
+    false
+}

@@ -548,6 +548,17 @@ pub(crate) fn assign_to(
     match chosen {
         None => {
             rsc.next_role = Role::Stopped;
+            // Recurring monitors already scheduled (from history) cannot
+            // run once the resource has nowhere to be.
+            for a in rsc.actions.clone() {
+                let act = &mut cluster.actions[a];
+                if act.task == Task::Monitor
+                    && act.interval_ms > 0
+                    && act.meta.get("target_rc").map(String::as_str) != Some("7")
+                {
+                    act.flags.clear(ActionFlags::RUNNABLE);
+                }
+            }
             false
         }
         Some(n) => {
