@@ -524,6 +524,8 @@ fn order_across_guest(cluster: &mut Cluster, a: ActionId, conn: RscId, container
                 before_connection_stop(cluster, a, conn, OrderFlags::NONE);
             }
         }
+        // Cancelling a monitor needs nothing from the connection.
+        Task::Cancel => {}
         _ => {
             let extra = if is_recurring(cluster, a) {
                 OrderFlags::IMPLIES_THEN
