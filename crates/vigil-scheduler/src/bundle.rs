@@ -549,9 +549,11 @@ fn replicas(cluster: &Cluster, bundle: RscId) -> Vec<Replica> {
         .unwrap_or_default()
 }
 
-/// Guest nodes of bundles run nothing but their replica's resource: every
-/// other resource is banned there (where the default score put it), and
-/// each replica's instance may only use its own guest node.
+/// Guest nodes of bundles run nothing but their replica's resource: the
+/// default score of symmetric clusters does not apply there (nothing else
+/// is allowed or probed there), the inner clone is banned there until the
+/// bundle is placed, and each replica's instance may only use its own
+/// guest node.
 pub(crate) fn restrict_guest_nodes(cluster: &mut Cluster) {
     let bundles: Vec<RscId> = cluster.bundle_replicas.keys().copied().collect();
     for bundle in bundles {
@@ -575,10 +577,7 @@ pub(crate) fn restrict_guest_nodes(cluster: &mut Cluster) {
             }
             let mut changed = false;
             for &n in &nodes {
-                if let Some(s) = cluster.resources[r].allowed.get_mut(&n) {
-                    *s = Score::NEG_INFINITY;
-                    changed = true;
-                }
+                changed |= cluster.resources[r].allowed.remove(&n).is_some();
             }
             if changed {
                 ledger::credit(cluster, r, |_| Source::Bundle {
