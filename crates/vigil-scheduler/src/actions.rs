@@ -809,9 +809,12 @@ fn instance_number(id: &str) -> Option<u32> {
     id.rsplit_once(':').and_then(|(_, n)| n.parse().ok())
 }
 
-fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
+pub(crate) fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
     if !cluster.options.enable_startup_probes {
         return false;
+    }
+    if cluster.resources[r].variant == Variant::Bundle {
+        return crate::bundle::create_bundle_probes(cluster, r, n);
     }
     let node_kind = cluster.nodes[n].kind;
     if node_kind != NodeKind::Member {
@@ -858,6 +861,9 @@ fn create_probe(cluster: &mut Cluster, r: RscId, n: NodeId) -> bool {
         return false;
     }
     if rsc.known_on.contains(&n) {
+        return false;
+    }
+    if crate::bundle::discovery_disabled(cluster, r, n) {
         return false;
     }
     let top = cluster.top_of(r);

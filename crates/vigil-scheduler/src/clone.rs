@@ -139,7 +139,7 @@ pub(crate) fn assign_clone(
     None
 }
 
-fn distribute(
+pub(crate) fn distribute(
     cluster: &mut Cluster,
     r: RscId,
     children: &[RscId],
@@ -477,28 +477,34 @@ pub(crate) fn apply_colocation_with_clone(
                 affected.push(n);
             }
         }
-        let nodes: Vec<NodeId> = cluster.resources[dependent]
-            .allowed
-            .keys()
-            .copied()
-            .collect();
-        for n in nodes {
-            if !affected.contains(&n) {
-                cluster.resources[dependent]
-                    .allowed
-                    .insert(n, Score::NEG_INFINITY);
-            }
-        }
-        for n in affected {
-            cluster.resources[dependent]
-                .allowed
-                .entry(n)
-                .or_insert(Score::NEG_INFINITY);
-        }
+        keep_only_on(cluster, dependent, &affected);
         return;
     }
     for child in cluster.resources[primary].children.clone() {
         placement::apply_colocation(cluster, dependent, child, c);
+    }
+}
+
+/// A mandatory colocation with a collective: the dependent may only be
+/// where one of its instances is (`hosts`).
+pub(crate) fn keep_only_on(cluster: &mut Cluster, dependent: RscId, hosts: &[NodeId]) {
+    let nodes: Vec<NodeId> = cluster.resources[dependent]
+        .allowed
+        .keys()
+        .copied()
+        .collect();
+    for n in nodes {
+        if !hosts.contains(&n) {
+            cluster.resources[dependent]
+                .allowed
+                .insert(n, Score::NEG_INFINITY);
+        }
+    }
+    for &n in hosts {
+        cluster.resources[dependent]
+            .allowed
+            .entry(n)
+            .or_insert(Score::NEG_INFINITY);
     }
 }
 
@@ -611,7 +617,7 @@ pub(crate) fn rsc_pseudo_action(
 }
 
 /// Whether an instance is stopping/starting (and whether any is active).
-fn pseudo_status(cluster: &Cluster, r: RscId, active: &mut bool) -> (bool, bool) {
+pub(crate) fn pseudo_status(cluster: &Cluster, r: RscId, active: &mut bool) -> (bool, bool) {
     let rsc = &cluster.resources[r];
     if !rsc.children.is_empty() {
         let mut stopping = false;
@@ -799,7 +805,7 @@ pub(crate) fn summary_action_flags(
     let task = cluster.actions[a].notified_task().started_by();
     let mut flags = ActionFlags::OPTIONAL | ActionFlags::RUNNABLE | ActionFlags::PSEUDO;
     let mut any_runnable = false;
-    let children = crate::bundle::summary_children(cluster, r);
+    let children = crate::bundle::summary_children(cluster, r, task);
     for child in children {
         let search_node = if cluster.resources[child].children.is_empty() {
             node

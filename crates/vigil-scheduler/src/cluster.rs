@@ -746,9 +746,13 @@ impl Cluster {
         self.resources.iter().position(|r| r.id == id)
     }
 
-    /// The topmost ancestor.
+    /// The topmost ancestor, short of a bundle: what a bundle contains
+    /// (its replicas' resources, its implicit clone) counts as top-level.
     pub fn top_of(&self, mut r: RscId) -> RscId {
         while let Some(p) = self.resources[r].parent {
+            if self.resources[p].variant == Variant::Bundle {
+                break;
+            }
             r = p;
         }
         r

@@ -45,6 +45,7 @@ pub(crate) fn params_on(cluster: &Cluster, r: RscId, n: NodeId) -> BTreeMap<Stri
     if rsc.instance_sets.is_empty() {
         params = rsc.params.clone();
     }
+    crate::bundle::resolve_connection_address(cluster, r, &mut params);
     params
 }
 

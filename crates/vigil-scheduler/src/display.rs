@@ -83,16 +83,12 @@ fn instance_counts(cluster: &Cluster) -> Counts {
     };
     for &top in &cluster.top {
         if cluster.resources[top].variant == Variant::Bundle {
-            // Each replica's IP, container and connection; the inner
-            // resource counts twice (as replica member and clone instance).
+            // Each replica's IP, container, connection and instance.
             for rep in cluster.bundle_replicas.get(&top).into_iter().flatten() {
                 rep.ip.into_iter().for_each(&mut count);
                 count(rep.container);
                 rep.remote.into_iter().for_each(&mut count);
-                if let Some(child) = rep.child {
-                    count(child);
-                    count(child);
-                }
+                rep.child.into_iter().for_each(&mut count);
             }
             continue;
         }

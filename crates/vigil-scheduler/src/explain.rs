@@ -748,7 +748,10 @@ impl Context<'_> {
         };
         let mut views = self.views(r, &table, cut);
         let mut placed = Vec::new();
-        crate::clone::collect_locations(self.cluster, r, false, &mut placed);
+        // (A bundle is where its replicas' containers are.)
+        for x in crate::bundle::containers_or_children(self.cluster, r) {
+            crate::clone::collect_locations(self.cluster, x, false, &mut placed);
+        }
         for (n, v) in views.iter_mut().enumerate() {
             v.verdict = if placed.contains(&n) {
                 Verdict::Chosen

@@ -493,6 +493,9 @@ fn find_anonymous_clone(
     base: &str,
     lrm: &LrmResource,
 ) -> RscId {
+    if let Some(r) = crate::bundle::instance_on_replica_node(cluster, clone, n, base) {
+        return r;
+    }
     let mut found: Option<RscId> = None;
     let mut inactive: Option<RscId> = None;
     let mut skip_inactive = false;

@@ -170,6 +170,11 @@ pub enum Source {
     Container {
         container: String,
     },
+    /// How a bundle lays out its replicas (guest nodes, replica instances).
+    Bundle {
+        bundle: String,
+        what: String,
+    },
     /// A change no hook itemised (see the module documentation).
     Unattributed,
 }

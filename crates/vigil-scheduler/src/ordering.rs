@@ -660,6 +660,10 @@ pub(crate) fn apply_orderings(cluster: &mut Cluster) {
             }
         }
     }
+    // Starts that can never run block what must be colocated with them.
+    for a in 0..cluster.actions.len() {
+        crate::clone::block_colocated_starts(cluster, a);
+    }
     order_probes(cluster, &orderings);
     for a in (0..cluster.actions.len()).rev() {
         update_action(cluster, a);

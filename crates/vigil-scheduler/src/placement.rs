@@ -103,9 +103,15 @@ fn apply_location(cluster: &mut Cluster, r: RscId, loc: &LocationRule) {
                 apply_location(cluster, c, if i == 0 { loc } else { &zeroed });
             }
         }
-        Variant::Clone | Variant::Bundle => {
+        Variant::Clone => {
             apply_location_to(cluster, r, loc);
             for c in cluster.resources[r].children.clone() {
+                apply_location(cluster, c, loc);
+            }
+        }
+        Variant::Bundle => {
+            apply_location_to(cluster, r, loc);
+            for c in crate::bundle::location_targets(cluster, r, loc.role.is_some()) {
                 apply_location(cluster, c, loc);
             }
         }
@@ -351,13 +357,12 @@ fn assign_primitive(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> 
 
 /// Whether a colocation lets the dependent influence the primary's placement.
 pub(crate) fn has_influence(cluster: &Cluster, c: &Colocation) -> bool {
-    if !c.influence {
-        // Without influence, a dependent still matters while it is active
-        // and its primary is not.
+    if crate::bundle::connection_defers_to_container(cluster, c) {
         return false;
     }
-    let _ = cluster;
-    true
+    // Without influence, a dependent still matters while its primary is
+    // not active.
+    c.influence || cluster.resources[c.primary].running_on.is_empty()
 }
 
 fn assign_group(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> Option<NodeId> {
@@ -523,8 +528,8 @@ pub(crate) fn assign_to(
             .get(&n)
             .copied()
             .unwrap_or(Score::NEG_INFINITY);
-        let available = node_available(cluster, n)
-            || cluster.nodes[n].kind == NodeKind::Guest && guest_may_come_up(cluster, n);
+        // The transition may assume a guest node's connection comes up.
+        let available = node_available(cluster, n) || cluster.nodes[n].kind == NodeKind::Guest;
         if score.value() < 0 || !available {
             cluster.resources[r].next_role = Role::Stopped;
             chosen = None;
@@ -545,6 +550,17 @@ pub(crate) fn assign_to(
     match chosen {
         None => {
             rsc.next_role = Role::Stopped;
+            // Recurring monitors already scheduled (from history) cannot
+            // run once the resource has nowhere to be.
+            for a in rsc.actions.clone() {
+                let act = &mut cluster.actions[a];
+                if act.task == Task::Monitor
+                    && act.interval_ms > 0
+                    && act.meta.get("target_rc").map(String::as_str) != Some("7")
+                {
+                    act.flags.clear(ActionFlags::RUNNABLE);
+                }
+            }
             false
         }
         Some(n) => {
@@ -554,13 +570,6 @@ pub(crate) fn assign_to(
             true
         }
     }
-}
-
-/// A guest node that is not up yet may be assumed to come up (its
-/// connection will be started in this transition).
-fn guest_may_come_up(cluster: &Cluster, n: NodeId) -> bool {
-    let node = &cluster.nodes[n];
-    node.online && !node.unclean && !node.standby && !node.maintenance && !node.shutdown
 }
 
 // --------------------------------------------------------------- colocation

@@ -71,9 +71,11 @@ fn promotion_score(cluster: &Cluster, r: RscId, n: NodeId, not_set: i64) -> i64 
         _ => {}
     }
     let name = rsc.history_name.as_deref().unwrap_or(&rsc.id);
-    let mut value = lookup_promotion_score(cluster, n, name);
+    // (A bundled resource may keep its attributes on the container's host.)
+    let at = crate::bundle::attribute_node(cluster, r, n);
+    let mut value = at.and_then(|at| lookup_promotion_score(cluster, at, name));
     if value.is_none() && anonymous && rsc.base_id != rsc.id {
-        value = lookup_promotion_score(cluster, n, &rsc.base_id);
+        value = at.and_then(|at| lookup_promotion_score(cluster, at, &rsc.base_id));
     }
     match value {
         Some(v) => Score::parse(&v).map(|s| s.value()).unwrap_or(0),
@@ -583,16 +585,24 @@ pub(crate) fn create_promotable_actions(
     }
 }
 
-/// Orderings among a promotable clone's pseudo-actions and instances.
-pub(crate) fn promotable_constraints(cluster: &mut Cluster, r: RscId) {
+/// A promotable collective starts and promotes once every instance has
+/// stopped and demoted, promotes once all have started, and stops once
+/// all have demoted.
+pub(crate) fn restart_ordering(cluster: &mut Cluster, r: RscId) {
     let o = OrderFlags::OPTIONAL;
     order_rsc_tasks(cluster, r, Task::Stopped, r, Task::Start, o);
     order_rsc_tasks(cluster, r, Task::Stopped, r, Task::Promote, o);
-    order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Start, o);
-    order_rsc_tasks(cluster, r, Task::Running, r, Task::Promote, o);
     order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Stop, o);
-    order_rsc_tasks(cluster, r, Task::Demote, r, Task::Demoted, o);
+    order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Start, o);
     order_rsc_tasks(cluster, r, Task::Demoted, r, Task::Promote, o);
+    order_rsc_tasks(cluster, r, Task::Running, r, Task::Promote, o);
+    order_rsc_tasks(cluster, r, Task::Demote, r, Task::Demoted, o);
+}
+
+/// Orderings among a promotable clone's pseudo-actions and instances.
+pub(crate) fn promotable_constraints(cluster: &mut Cluster, r: RscId) {
+    let o = OrderFlags::OPTIONAL;
+    restart_ordering(cluster, r);
     let ordered = cluster.resources[r]
         .clone
         .as_ref()

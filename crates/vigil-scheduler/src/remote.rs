@@ -301,9 +301,13 @@ pub(crate) fn container_constraints(cluster: &mut Cluster, r: RscId) {
     let Some(container) = cluster.resources[r].container else {
         return;
     };
+    // Bundles may run on remote nodes; other guests may not.
+    let nested_allowed = crate::bundle::is_bundled(cluster, r);
     if cluster.resources[r].remote_node.is_some() {
-        // A guest's connection: guests may not live on remote nodes.
-        avoid_remote_nodes(cluster, container);
+        // A guest's connection.
+        if !nested_allowed {
+            avoid_remote_nodes(cluster, container);
+        }
         crate::ordering::order_rsc_tasks(
             cluster,
             container,
@@ -357,11 +361,17 @@ pub(crate) fn container_constraints(cluster: &mut Cluster, r: RscId) {
         Task::Stop,
         OrderFlags::IMPLIES_FIRST,
     );
+    // (A bundle's connection strongly prefers its container's host.)
+    let score = if nested_allowed {
+        vigil_cib::Score::new(10_000)
+    } else {
+        vigil_cib::Score::INFINITY
+    };
     crate::constraints::add_colocation(
         cluster,
         "resource-with-container",
         None,
-        vigil_cib::Score::INFINITY,
+        score,
         r,
         container,
         None,
@@ -527,6 +537,8 @@ fn order_across_guest(cluster: &mut Cluster, a: ActionId, conn: RscId, container
                 before_connection_stop(cluster, a, conn, OrderFlags::NONE);
             }
         }
+        // Cancelling a monitor needs nothing from the connection.
+        Task::Cancel => {}
         _ => {
             let extra = if is_recurring(cluster, a) {
                 OrderFlags::IMPLIES_THEN

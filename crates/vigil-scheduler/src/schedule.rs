@@ -72,6 +72,7 @@ pub fn unpack(cib: &Cib, now: &DateTime, record_scores: bool) -> (Cluster, Vec<F
     crate::unpack::resources(&mut cluster, cib);
     crate::remote::link_remote_nodes(&mut cluster);
     crate::placement::symmetric_default(&mut cluster);
+    crate::bundle::restrict_guest_nodes(&mut cluster);
     let mut failed_ops = Vec::new();
     crate::history::unpack_status(&mut cluster, cib, &mut failed_ops);
     for n in 0..cluster.nodes.len() {
@@ -109,7 +110,7 @@ pub(crate) fn create_actions(cluster: &mut Cluster, r: RscId) {
         Variant::Primitive => crate::actions::create_primitive_actions(cluster, r),
         Variant::Group => create_group_actions(cluster, r),
         Variant::Clone => crate::clone::create_clone_actions(cluster, r),
-        Variant::Bundle => {}
+        Variant::Bundle => crate::bundle::create_bundle_actions(cluster, r),
     }
 }
 

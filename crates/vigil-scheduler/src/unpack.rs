@@ -398,7 +398,12 @@ fn add_resource(
                 }
             }
         }
-        ResourceKind::Bundle(_) => {}
+        ResourceKind::Bundle(b) => {
+            let mut add = |cluster: &mut Cluster, d: &config::Resource, parent: RscId| {
+                add_resource(cluster, src, d, Some(parent), None)
+            };
+            crate::bundle::expand(cluster, me, def, b, &mut add);
+        }
     }
     Some(me)
 }

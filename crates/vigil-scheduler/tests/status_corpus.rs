@@ -15,32 +15,6 @@ use vigil_cib::time::DateTime;
 
 /// Cases whose working set differs from Pacemaker's (see the notes).
 const KNOWN_DIFFERENCES: &[&str] = &[
-    // Bundles are not expanded into replicas yet.
-    "bundle-connection-with-container",
-    "bundle-order-partial-start-2",
-    "bundle-order-startup-clone-2",
-    "bundle-order-startup-clone",
-    "bundle-order-stop-clone",
-    "bundle-order-stop-on-remote",
-    "bundle-order-stop",
-    "bundle-probe-order-2",
-    "bundle-probe-order-3",
-    "bundle-probe-remotes",
-    "bundle-replicas-change",
-    "cancel-behind-moving-remote",
-    "colocation-influence",
-    "guest-host-not-fenceable",
-    "nested-remote-recovery",
-    "no-promote-on-unrunnable-guest",
-    "notifs-for-unrunnable",
-    "on_fail_demote1",
-    "on_fail_demote4",
-    "order-expired-failure",
-    "remote-connection-shutdown",
-    "remote-fence-unclean-3",
-    "route-remote-notify",
-    "stop-all-resources",
-    "year-2038",
     // Results recorded with op-status 4 (error) are not read through their rc.
     "promoted-demote",
     // Pending operations (call-id -1) are ordered differently.

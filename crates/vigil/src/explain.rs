@@ -511,6 +511,7 @@ pub fn source_words(s: &Source) -> String {
             "connections and fence devices never run on remote or guest nodes".into()
         }
         Source::Container { container } => format!("runs only where container {container} is"),
+        Source::Bundle { bundle, what } => format!("bundle {bundle}: {what}"),
         Source::Unattributed => "other adjustment (not itemised)".into(),
     }
 }
@@ -660,6 +661,9 @@ fn source_json(s: &Source) -> Value {
         Source::PromotionPriority => json!({"type": "promotion-priority"}),
         Source::RemoteNode => json!({"type": "remote-node"}),
         Source::Container { container } => json!({"type": "container", "container": container}),
+        Source::Bundle { bundle, what } => {
+            json!({"type": "bundle", "bundle": bundle, "what": what})
+        }
         Source::Unattributed => json!({"type": "unattributed"}),
     }
 }

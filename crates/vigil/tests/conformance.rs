@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Cases passed when this floor was last raised (of 559).
-const PASS_FLOOR: usize = 477;
+/// Cases passed when this floor was last raised (of 559; 555 then, less a
+/// small margin for cases scheduled at the real current time).
+const PASS_FLOOR: usize = 553;
 
 /// Cases whose revised status matched when this floor was last raised.
-const REVISED_FLOOR: usize = 510;
+const REVISED_FLOOR: usize = 542;
 
 /// Feature groups that must pass at least 85% of their cases.
 const REQUIRED_GROUPS: &[u32] = &[0, 1, 2, 5, 10, 11, 12, 13, 15, 16, 17, 20, 23, 25, 26];
