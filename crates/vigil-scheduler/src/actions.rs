@@ -545,7 +545,6 @@ pub(crate) fn create_primitive_actions(cluster: &mut Cluster, r: RscId) {
             need_stop = true;
         }
     }
-    let _ = need_promote;
 
     // Down to Stopped (as far as needed), back up to the current role, then
     // on to the next role.
@@ -576,6 +575,11 @@ pub(crate) fn create_primitive_actions(cluster: &mut Cluster, r: RscId) {
             break;
         }
         role = next;
+    }
+    // A promoted instance that failed with on-fail=demote and stays the
+    // promoted one is demoted and promoted again ("Re-promote").
+    if need_promote && role == Role::Promoted && cluster.resources[r].role == Role::Promoted {
+        promote_rsc(cluster, r, chosen, false);
     }
 
     if cluster.resources[r].blocked {

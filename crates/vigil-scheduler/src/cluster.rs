@@ -78,6 +78,9 @@ pub struct Node {
     pub connection: Option<RscId>,
     /// Remote node whose connection is being (re)established or lost.
     pub remote_requires_reset: bool,
+    /// Remote node whose connection failed where it ran (on-fail=reset):
+    /// it is fenced even if the connection is recovered.
+    pub connection_failed: bool,
     pub remote_was_fenced: bool,
     pub attrs: BTreeMap<String, String>,
     pub utilization: BTreeMap<String, i64>,

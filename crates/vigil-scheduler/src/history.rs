@@ -1348,6 +1348,7 @@ fn process_rsc_state(cluster: &mut Cluster, r: RscId, n: NodeId, replay: &Replay
                 && let Some(rn) = cluster.resources[r].remote_node
             {
                 let reason = "remote connection is unrecoverable".to_string();
+                cluster.nodes[rn].connection_failed = true;
                 fence_node(cluster, rn, &reason, false);
             }
         }

@@ -154,8 +154,9 @@ pub(crate) fn connection_assigned(cluster: &mut Cluster, conn: RscId) {
     let node = &mut cluster.nodes[n];
     if up {
         node.online = true;
-        if node.unseen {
-            // It will be connected to, rather than fenced.
+        // It will be connected to, rather than fenced, unless it is a
+        // remote node whose connection failed (that one is fenced first).
+        if node.unseen && !node.connection_failed {
             node.unclean = false;
         }
     } else {

@@ -157,6 +157,7 @@ pub(crate) fn new_node(id: &str, name: &str, kind: NodeKind) -> Node {
         is_dc: false,
         connection: None,
         remote_requires_reset: false,
+        connection_failed: false,
         remote_was_fenced: false,
         attrs: BTreeMap::new(),
         utilization: BTreeMap::new(),
