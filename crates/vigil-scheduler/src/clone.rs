@@ -304,7 +304,7 @@ fn append_parent_colocations(cluster: &mut Cluster, parent: RscId, child: RscId,
         if (all || c.score.value() < 0 || c.score.is_pos_infinity())
             && !cluster.resources[child].coloc_as_dependent.contains(&ci)
         {
-            cluster.resources[child].coloc_as_dependent.insert(0, ci);
+            crate::constraints::insert_sorted(cluster, child, ci, true);
         }
     }
     for ci in cluster.resources[parent].coloc_as_primary.clone() {
