@@ -785,12 +785,14 @@ pub(crate) fn merge_weights(
         }
         cluster.merging.push(r);
         let mut work = merge_weights(cluster, first, source, nodes, attr, factor, flags);
+        // As for a primitive, a repulsion passes on with its sign.
+        let mult = if factor < 0.0 { -1 } else { 1 };
         for ci in cluster.resources[r].coloc_as_primary.clone() {
             let c = cluster.colocations[ci].clone();
             if c.score == Score::ZERO {
                 continue;
             }
-            let f = c.score.value() as f64 / INFINITY as f64;
+            let f = (mult * c.score.value()) as f64 / INFINITY as f64;
             work = native_merge_weights(
                 cluster,
                 c.dependent,

@@ -54,7 +54,6 @@ const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
         3,
         "extra clone instance: which one stops beside a failed stop",
     ),
-    (12, "placement through chained group colocations"),
     (17, "cloned group: new instance beside a moving one"),
     (37, "migration-threshold with a cloned group member"),
     (40, "colocation with an unmanaged promotable clone's role"),
