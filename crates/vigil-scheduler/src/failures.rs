@@ -271,12 +271,15 @@ pub(crate) fn op_failure_expired(
     let Some(last_run) = op.last_rc_change else {
         return false;
     };
-    // A failure configured to block (`on-fail="block"`) waits for an
-    // administrator, however old it is. A stop that blocks only because
-    // fencing is disabled expires like any other failure.
-    if op_settings(cluster, r, &op.operation, op.interval_ms)
-        .get("on-fail")
-        .is_some_and(|v| v.eq_ignore_ascii_case("block"))
+    // A failure of an operation configured to block (`on-fail="block"`),
+    // recorded as a last failure or a recurring operation's result, waits
+    // for an administrator however old it is. A stop that blocks only
+    // because fencing is disabled, or a failure kept only as the
+    // resource's last result (`_last_0`), expires like any other failure.
+    if !op.id.ends_with("_last_0")
+        && op_settings(cluster, r, &op.operation, op.interval_ms)
+            .get("on-fail")
+            .is_some_and(|v| v.eq_ignore_ascii_case("block"))
     {
         return false;
     }
