@@ -123,7 +123,7 @@ pub(crate) fn assign_clone(
             crate::ledger::credit(cluster, r, |cl| crate::ledger::dependents(cl, &c));
         }
     }
-    placement::log_scores(cluster, r, "pcmk__clone_allocate");
+    placement::log_scores_within(cluster, r, "pcmk__clone_allocate");
 
     let nodes = placement::sorted_nodes(cluster, &cluster.resources[r].allowed, None);
     let mut children = cluster.resources[r].children.clone();

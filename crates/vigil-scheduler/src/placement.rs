@@ -403,7 +403,7 @@ fn assign_group(cluster: &mut Cluster, r: RscId, prefer: Option<NodeId>) -> Opti
     for ci in std::mem::take(&mut cluster.resources[r].coloc_as_primary) {
         crate::constraints::insert_sorted(cluster, last, ci, false);
     }
-    log_scores(cluster, r, "pcmk__group_assign");
+    log_scores_within(cluster, r, "pcmk__group_assign");
 
     let mut group_node = None;
     for (i, &c) in children.iter().enumerate() {
@@ -980,7 +980,27 @@ fn best_score_matching_attr(cluster: &Cluster, r: RscId, attr: &str, value: Opti
 /// Record the allocation scores of a resource for `--show-scores`.
 pub(crate) fn log_scores(cluster: &mut Cluster, r: RscId, function: &'static str) {
     ledger::checkpoint(cluster, r, |_| ledger::Moment::Logged(function));
+    log_score_lines(cluster, r, function);
+}
+
+/// As [`log_scores`], then the scores of everything inside the resource
+/// (a group's members, a clone's instances and theirs) as they stand when
+/// the collective is assigned, as crm_simulate shows them.
+pub(crate) fn log_scores_within(cluster: &mut Cluster, r: RscId, function: &'static str) {
+    log_scores(cluster, r, function);
+    let mut inner = cluster.resources[r].children.clone();
+    while let Some(c) = inner.pop() {
+        log_score_lines(cluster, c, function);
+        inner.extend(cluster.resources[c].children.iter().copied());
+    }
+}
+
+fn log_score_lines(cluster: &mut Cluster, r: RscId, function: &'static str) {
     let rsc = &cluster.resources[r];
+    if rsc.orphan {
+        // Left over from history only: nothing to choose, nothing shown.
+        return;
+    }
     let mut lines = Vec::new();
     for (&n, &s) in &rsc.allowed {
         lines.push(format!(
