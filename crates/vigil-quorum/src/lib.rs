@@ -74,8 +74,10 @@
 //! last_man_standing when a partition's expected votes were lowered and a
 //! later split and merge bring nodes with different expected votes
 //! together (corosync settles this by exchanging expected votes between
-//! nodes; this crate sees each node's view alone). A simulator checking
-//! "never two disjoint quorate partitions" should leave those out.
+//! nodes; this crate sees each node's view alone), and with expected votes
+//! configured below the votes that exist. A simulator checking "never two
+//! disjoint quorate partitions" should leave out the nodes for which
+//! [`Quorum::split_quorum_possible`] is true.
 
 mod config;
 mod quorumtool;
@@ -168,6 +170,8 @@ pub enum QuorumError {
 #[derive(Clone, Debug)]
 pub struct Quorum {
     config: QuorumConfig,
+    /// Expected votes and votes were changed by a command.
+    overridden: bool,
     members: Vec<Member>,
     total_votes: u32,
     expected_votes: u32,
@@ -188,6 +192,7 @@ impl Quorum {
             known: config.nodes.keys().copied().collect(),
             waiting_for_all: config.wait_for_all(),
             config,
+            overridden: false,
             members: Vec::new(),
             total_votes: 0,
             expected_votes,
@@ -263,6 +268,7 @@ impl Quorum {
         if expected == 0 {
             return Err(QuorumError::ZeroExpectedVotes);
         }
+        self.overridden = true;
         self.set_expected(expected);
         self.recalculate();
         Ok(())
@@ -272,6 +278,7 @@ impl Quorum {
     /// now and in later memberships. When expected votes come from the
     /// nodelist, they rise to its new sum (never fall).
     pub fn set_votes(&mut self, _now: Duration, node: NodeId, votes: u32) {
+        self.overridden = true;
         self.config.nodes.insert(node, votes);
         self.known.insert(node);
         if let Some(member) = self.members.iter_mut().find(|m| m.node == node) {
@@ -330,6 +337,32 @@ impl Quorum {
             TieBreaker::Highest => self.known.last().copied(),
             TieBreaker::List(nodes) => nodes.iter().copied().find(|n| self.known.contains(n)),
         }
+    }
+
+    /// Whether two disjoint partitions may both be quorate by design, as
+    /// far as this node can tell: two_node is in effect, last_man_standing
+    /// is on, a command changed expected votes or votes, expected votes are
+    /// configured below the nodelist's sum (or without a nodelist), or a
+    /// node outside the nodelist was seen. When false for every node, a
+    /// simulator can demand that no two disjoint partitions are quorate.
+    pub fn split_quorum_possible(&self) -> bool {
+        let nodelist_votes = self
+            .config
+            .nodes
+            .values()
+            .fold(0u32, |sum, &v| sum.saturating_add(v));
+        self.two_node_active()
+            || self.config.last_man_standing
+            || self.overridden
+            || self.config.nodes.is_empty()
+            || self
+                .config
+                .expected_votes
+                .is_some_and(|e| e < nodelist_votes)
+            || self
+                .known
+                .iter()
+                .any(|node| !self.config.nodes.contains_key(node))
     }
 
     fn two_node_active(&self) -> bool {

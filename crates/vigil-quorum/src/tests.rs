@@ -518,6 +518,10 @@ fn never_two_disjoint_quorate_partitions() {
                     views[(node.0 - 1) as usize].membership_changed_ids(now, &part);
                 }
             }
+            assert!(
+                views.iter().all(|v| !v.split_quorum_possible()),
+                "{config:?}"
+            );
             let quorate: BTreeSet<usize> = (0..n as usize)
                 .filter(|&i| group_of[i] != 0 && views[i].is_quorate())
                 .map(|i| group_of[i])
@@ -528,6 +532,32 @@ fn never_two_disjoint_quorate_partitions() {
             );
         }
     }
+}
+
+#[test]
+fn split_quorum_possible_names_each_exception_to_the_invariant() {
+    let fresh = |n, options: &[(&str, &str)]| cluster(n, options).split_quorum_possible();
+    assert!(!fresh(3, &[]));
+    assert!(!fresh(
+        4,
+        &[("auto_tie_breaker", "1"), ("wait_for_all", "1")]
+    ));
+    assert!(!fresh(3, &[("expected_votes", "3")]));
+    assert!(!fresh(3, &[("two_node", "1")])); // three nodes: two_node is off
+    assert!(fresh(2, &[("two_node", "1")]));
+    assert!(fresh(3, &[("last_man_standing", "1")]));
+    assert!(fresh(3, &[("expected_votes", "2")]));
+    let no_nodelist = QuorumConfig::from_section([("expected_votes", "3")]).unwrap();
+    assert!(Quorum::new(no_nodelist).unwrap().split_quorum_possible());
+    let mut q = cluster(3, &[]);
+    members(&mut q, 0, &[1, 4]);
+    assert!(q.split_quorum_possible()); // node 4 is not in the nodelist
+    let mut q = cluster(3, &[]);
+    q.set_expected_votes(S, 3).unwrap();
+    assert!(q.split_quorum_possible());
+    let mut q = cluster(3, &[]);
+    q.set_votes(S, NodeId(2), 1);
+    assert!(q.split_quorum_possible());
 }
 
 #[test]
