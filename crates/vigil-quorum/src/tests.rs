@@ -637,7 +637,7 @@ fn quorumtool_status_of_a_two_node_cluster_and_of_a_lost_partition() {
         "Quorate:          No\n",
         "Expected votes:   14\n",
         "Total votes:      1\n",
-        "Quorum:           8\n",
+        "Quorum:           8 Activity blocked\n",
         "Flags:            \n",
         "         1          1 alpha (local)\n",
     ] {
