@@ -33,9 +33,10 @@
 //!   the configuration) for every configuration change Totem delivers,
 //!   [`Quorum::handle_timeout`] when [`Quorum::poll_timeout`]'s deadline
 //!   passes;
-//! - commands (what `corosync-quorumtool -e`/`-v` and `pcs quorum unblock`
-//!   do): [`Quorum::set_expected_votes`], [`Quorum::set_votes`],
-//!   [`Quorum::cancel_wait_for_all`];
+//! - commands (what `corosync-quorumtool -e`/`-v`, `pcs quorum unblock`
+//!   and a configuration reload do): [`Quorum::set_expected_votes`],
+//!   [`Quorum::set_votes`], [`Quorum::cancel_wait_for_all`],
+//!   [`Quorum::reload`];
 //! - outputs: [`Quorum::poll_event`], [`Quorum::poll_timeout`];
 //! - getters: [`Quorum::is_quorate`], [`Quorum::status`].
 //!
@@ -285,10 +286,7 @@ impl Quorum {
             member.votes = votes;
         }
         if self.config.expected_votes.is_none() {
-            let nodelist = self.config.initial_expected_votes().unwrap_or(1);
-            if nodelist > self.expected_votes {
-                self.set_expected(nodelist);
-            }
+            self.raise_to_nodelist();
         }
         self.recalculate();
     }
@@ -296,6 +294,33 @@ impl Quorum {
     /// Command: stop waiting for all nodes (`pcs quorum unblock`).
     pub fn cancel_wait_for_all(&mut self, _now: Duration) {
         self.waiting_for_all = false;
+        self.recalculate();
+    }
+
+    /// Command: the configuration file was reloaded. As votequorum(5)
+    /// says, only votes (the nodelist's and `votes`), `expected_votes` and
+    /// `two_node` change at runtime; the other options keep the values the
+    /// node started with. A changed `expected_votes` applies like
+    /// [`Quorum::set_expected_votes`]; without one, expected votes rise to
+    /// the nodelist's new sum if it is larger. Members take their votes
+    /// from the new nodelist.
+    pub fn reload(&mut self, _now: Duration, new: QuorumConfig) {
+        let expected_changed = new.expected_votes != self.config.expected_votes;
+        self.config.two_node = new.two_node;
+        self.config.default_votes = new.default_votes;
+        self.config.nodes = new.nodes;
+        self.config.expected_votes = new.expected_votes;
+        self.known.extend(self.config.nodes.keys().copied());
+        for member in &mut self.members {
+            if let Some(&votes) = self.config.nodes.get(&member.node) {
+                member.votes = votes;
+            }
+        }
+        match self.config.expected_votes {
+            Some(expected) if expected_changed => self.set_expected(expected),
+            Some(_) => {}
+            None => self.raise_to_nodelist(),
+        }
         self.recalculate();
     }
 
@@ -374,6 +399,14 @@ impl Quorum {
             1
         } else {
             self.expected_votes / 2 + 1
+        }
+    }
+
+    /// Expected votes from the nodelist: they rise to its sum, never fall.
+    fn raise_to_nodelist(&mut self) {
+        let nodelist = self.config.initial_expected_votes().unwrap_or(1);
+        if nodelist > self.expected_votes {
+            self.set_expected(nodelist);
         }
     }
 

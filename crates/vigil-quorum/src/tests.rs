@@ -470,6 +470,50 @@ fn administrator_sets_votes() {
     assert_eq!(votes(&members(&mut q, 1, &[2, 3])), (false, 2, 5, 3));
 }
 
+#[test]
+fn reload_changes_only_what_votequorum_changes_at_runtime() {
+    let mut q = cluster(3, &[("wait_for_all", "1")]);
+    members(&mut q, 0, &[1, 2, 3]);
+    members(&mut q, 1, &[1, 2]);
+    // A fourth node is added to the nodelist, node 1 gets 2 votes, and
+    // options that need a restart are changed too (and ignored).
+    let mut new =
+        QuorumConfig::from_section([("last_man_standing", "1"), ("wait_for_all", "0")]).unwrap();
+    for node in 1..=4 {
+        new.add_node(NodeId(node), if node == 1 { 2 } else { 1 });
+    }
+    q.reload(S, new);
+    let s = q.status();
+    assert_eq!(votes(&s), (true, 3, 5, 3));
+    assert!(s.flags.wait_for_all && !s.flags.last_man_standing);
+    assert_eq!(
+        s.members[0],
+        Member {
+            node: NodeId(1),
+            votes: 2
+        }
+    );
+    // expected_votes set in the file: applied at once, like -e.
+    let mut new = q.config().clone();
+    new.expected_votes = Some(7);
+    q.reload(S, new.clone());
+    assert_eq!(votes(&q.status()), (false, 3, 7, 4));
+    // Reloading the same file again changes nothing.
+    q.reload(S, new);
+    assert_eq!(q.status().expected_votes, 7);
+    // two_node can be turned on (with two nodes known) and off.
+    let mut q = cluster(2, &[]);
+    members(&mut q, 0, &[1, 2]);
+    assert!(!members(&mut q, 1, &[1]).quorate);
+    let mut new = q.config().clone();
+    new.two_node = true;
+    q.reload(S, new.clone());
+    assert!(q.is_quorate() && q.status().flags.two_node);
+    new.two_node = false;
+    q.reload(S, new);
+    assert!(!q.is_quorate());
+}
+
 /// The safety property the simulator checks, on random clusters and
 /// random sequences of splits and merges: each node keeps its own view,
 /// and at no time are two disjoint partitions both quorate, whatever the
