@@ -210,7 +210,7 @@ impl Quorum {
         members.reverse();
         members.sort_by_key(|m| m.node);
         members.dedup_by_key(|m| m.node);
-        let shrank = members.iter().map(|m| m.votes).sum::<u32>() < self.total_votes
+        let shrank = sum_votes(&members) < self.total_votes
             || self
                 .members
                 .iter()
@@ -371,11 +371,7 @@ impl Quorum {
     /// node outside the nodelist was seen. When false for every node, a
     /// simulator can demand that no two disjoint partitions are quorate.
     pub fn split_quorum_possible(&self) -> bool {
-        let nodelist_votes = self
-            .config
-            .nodes
-            .values()
-            .fold(0u32, |sum, &v| sum.saturating_add(v));
+        let nodelist_votes = self.config.nodelist_votes();
         self.two_node_active()
             || self.config.last_man_standing
             || self.overridden
@@ -422,10 +418,7 @@ impl Quorum {
 
     /// Recomputes totals, expected votes and quorum after any input.
     fn recalculate(&mut self) {
-        self.total_votes = self
-            .members
-            .iter()
-            .fold(0u32, |sum, m| sum.saturating_add(m.votes));
+        self.total_votes = sum_votes(&self.members);
         if self.total_votes > self.expected_votes {
             self.set_expected(self.total_votes);
         }
@@ -453,6 +446,13 @@ impl Quorum {
                 .tie_breaker()
                 .is_some_and(|tb| self.members.iter().any(|m| m.node == tb))
     }
+}
+
+/// The votes of `members` (saturating: votes come from outside).
+fn sum_votes(members: &[Member]) -> u32 {
+    members
+        .iter()
+        .fold(0u32, |sum, m| sum.saturating_add(m.votes))
 }
 
 #[cfg(test)]

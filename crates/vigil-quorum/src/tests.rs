@@ -118,6 +118,23 @@ fn no_expected_votes_and_no_nodelist_is_a_configuration_error() {
 }
 
 #[test]
+fn huge_votes_saturate_instead_of_overflowing() {
+    let mut q = cluster(3, &[]);
+    let big = |node| Member {
+        node: NodeId(node),
+        votes: u32::MAX - 1,
+    };
+    q.membership_changed(S, &[big(1), big(2)]);
+    assert_eq!(
+        votes(&q.status()),
+        (true, u32::MAX, u32::MAX, u32::MAX / 2 + 1)
+    );
+    q.membership_changed(S, &[big(1), big(2), big(3)]);
+    q.membership_changed(S, &[big(3)]);
+    assert!(q.is_quorate());
+}
+
+#[test]
 fn duplicate_members_count_once() {
     let mut q = cluster(3, &[]);
     let one = |votes| Member {
