@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod explain;
 mod input;
+mod keygen;
 mod output;
 mod simulate;
 mod transition_json;
@@ -34,6 +35,8 @@ enum Command {
     /// contributed to it (constraints, rules, stickiness, failures, ...),
     /// and what rules the node out.
     Explain(explain::Args),
+    /// Generate the cluster's authentication key (corosync-keygen).
+    Keygen(keygen::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +45,6 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Keygen(args) => keygen::run(args),
     }
 }
