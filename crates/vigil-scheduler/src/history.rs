@@ -1070,7 +1070,11 @@ fn remap_result(
                 status = EXEC_DONE;
                 replay.role = Role::Stopped;
                 replay.on_fail = OnFail::Ignore;
-                cluster.resources[r].next_role = Role::Unknown;
+                // Not running here says nothing about a failure elsewhere
+                // that keeps the resource down.
+                if !cluster.resources[r].failed {
+                    cluster.resources[r].next_role = Role::Unknown;
+                }
             }
         }
         OCF_RUNNING_PROMOTED => {
@@ -1160,12 +1164,10 @@ fn update_state_on_success(
 
     if clear_past_failure {
         match replay.on_fail {
+            // Nothing failed here: a failure elsewhere stays in force.
+            OnFail::Ignore => {}
             OnFail::Stop | OnFail::Fence | OnFail::Standby => {}
-            OnFail::Block
-            | OnFail::Ignore
-            | OnFail::Demote
-            | OnFail::Restart
-            | OnFail::RestartContainer => {
+            OnFail::Block | OnFail::Demote | OnFail::Restart | OnFail::RestartContainer => {
                 replay.on_fail = OnFail::Ignore;
                 cluster.resources[r].next_role = Role::Unknown;
             }

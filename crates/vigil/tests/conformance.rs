@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Cases passed when this floor was last raised (of 559; 557 then, less a
+/// Cases passed when this floor was last raised (of 559; 558 then, less a
 /// small margin for cases scheduled at the real current time).
-const PASS_FLOOR: usize = 555;
+const PASS_FLOOR: usize = 556;
 
 /// Cases whose revised status matched when this floor was last raised.
 const REVISED_FLOOR: usize = 542;
