@@ -4,9 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod agent;
 mod explain;
 mod input;
 mod output;
+mod resource;
 mod simulate;
 mod transition_json;
 mod verify;
@@ -34,6 +36,12 @@ enum Command {
     /// contributed to it (constraints, rules, stickiness, failures, ...),
     /// and what rules the node out.
     Explain(explain::Args),
+    /// Resource agents: standards, providers, agents, describe.
+    #[command(subcommand)]
+    Resource(resource::ResourceCommand),
+    /// Run one action of a real agent, the way the cluster would.
+    #[command(subcommand)]
+    Agent(agent::AgentCommand),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +50,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Resource(cmd) => resource::run(cmd),
+        Command::Agent(cmd) => agent::run(cmd),
     }
 }

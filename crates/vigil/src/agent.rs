@@ -1,0 +1,263 @@
+//! `vigil agent exec`: run one action of a real agent the way the cluster
+//! would (same environment, process group, timeout handling), print what
+//! happened and exit with the agent's code. The debug runner, like
+//! `crm_resource --force-*` and `pcs resource debug-*`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use vigil_executor::runner::DEFAULT_RSCTMP;
+use vigil_executor::standard::{lsb, stonith};
+use vigil_executor::{
+    ExecStatus, Exit, OpResult, Operation, Runner, RunnerOptions, Standard, discovery,
+};
+
+use crate::output;
+use crate::resource::resolve;
+
+/// Bad command-line usage (EX_USAGE).
+const EXIT_USAGE: u8 = 64;
+/// The agent did not finish in time (as `timeout(1)` and crm_resource).
+const EXIT_TIMEOUT: u8 = 124;
+
+#[derive(clap::Subcommand)]
+pub enum AgentCommand {
+    /// Run one action of an agent and print rc, its name, time and output.
+    ///
+    /// Parameters are passed only through the environment (OCF_RESKEY_*)
+    /// or, for fence agents, as name=value lines on stdin: never through a
+    /// shell. Passwords and parameters named with --secret are masked in
+    /// everything Vigil prints.
+    #[command(after_help = "\
+Exit status: the agent's own exit code (for OCF agents, the OCF code); when \
+the agent did not run to completion: 124 timed out, 5 not installed, 1 other \
+errors; 64 usage error.
+
+Examples:
+  vigil agent exec ocf:heartbeat:Dummy start
+  vigil agent exec ocf:heartbeat:IPaddr2 monitor ip=192.0.2.10 cidr_netmask=24
+  vigil agent exec fence_dummy status plug=node1 --timeout 10s
+  vigil agent exec ocf:pacemaker:Dummy monitor --interval 5s --count 3")]
+    Exec(ExecArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ExecArgs {
+    /// `standard:provider:type` (ocf), `lsb:NAME`, `systemd:NAME`,
+    /// `service:NAME`, `stonith:fence_X` or `fence_X`, or just the type.
+    agent: String,
+    /// start, stop, monitor, promote, demote, notify, reload, meta-data,
+    /// validate-all, ...; for fence agents on, off, reboot, status, list,
+    /// monitor, metadata.
+    action: String,
+    /// Instance parameters.
+    #[arg(value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Operation timeout (20s, 500ms, 2min, ...).
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    timeout: String,
+    /// Run as a recurring operation with this interval (needs --count).
+    #[arg(long, value_name = "DURATION", requires = "count")]
+    interval: Option<String>,
+    /// With --interval: how many results to wait for.
+    #[arg(long, value_name = "N")]
+    count: Option<u32>,
+    /// The resource id (OCF_RESOURCE_INSTANCE); defaults to the agent's type.
+    #[arg(long = "id", value_name = "ID")]
+    id: Option<String>,
+    /// A meta attribute (OCF_RESKEY_CRM_meta_NAME), e.g. clone-max=2.
+    #[arg(long = "meta", value_name = "NAME=VALUE")]
+    meta: Vec<String>,
+    /// Treat this parameter's value as a secret (never printed).
+    #[arg(long = "secret", value_name = "NAME")]
+    secrets: Vec<String>,
+    /// Print what is executed and each result's summary on stderr.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+/// The runner settings the CLI uses: default paths, `HA_RSCTMP` from the
+/// environment when set.
+pub fn runner_options() -> RunnerOptions {
+    RunnerOptions {
+        rsctmp: std::env::var_os("HA_RSCTMP")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_RSCTMP)),
+        ..RunnerOptions::default()
+    }
+}
+
+pub fn run(cmd: AgentCommand) -> ExitCode {
+    match cmd {
+        AgentCommand::Exec(args) => exec(args),
+    }
+}
+
+fn name_value(word: &str, what: &str) -> Result<(String, String), String> {
+    match word.split_once('=') {
+        Some((n, v)) if !n.is_empty() => Ok((n.to_string(), v.to_string())),
+        _ => Err(format!("Error: {what} {word:?} is not NAME=VALUE")),
+    }
+}
+
+fn duration(text: &str, what: &str) -> Result<Duration, String> {
+    vigil_cib::time::parse_interval_ms(text)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("Error: {what} {text:?} is not a duration (e.g. 20s, 500ms, 2min)"))
+}
+
+fn build(args: &ExecArgs, agent: vigil_executor::AgentSpec) -> Result<Operation, String> {
+    let id = args.id.clone().unwrap_or_else(|| agent.name.clone());
+    let mut op =
+        Operation::new(&id, agent, &args.action).timeout(duration(&args.timeout, "--timeout")?);
+    if op.timeout.is_zero() {
+        return Err("Error: --timeout must be more than zero".to_string());
+    }
+    for p in &args.params {
+        let (n, v) = name_value(p, "parameter")?;
+        op.params.insert(n, v);
+    }
+    for m in &args.meta {
+        let (n, v) = name_value(m, "--meta")?;
+        op.meta.insert(n, v);
+    }
+    for s in &args.secrets {
+        op.secrets.insert(s.clone());
+    }
+    if let Some(i) = &args.interval {
+        op.interval = duration(i, "--interval")?;
+        if op.interval.is_zero() {
+            return Err("Error: --interval must be more than zero".to_string());
+        }
+    }
+    Ok(op)
+}
+
+fn exec(args: ExecArgs) -> ExitCode {
+    let options = runner_options();
+    let verbose = args.verbose;
+    output::finish_with(1, move |out, err| {
+        let spec = match resolve(&options.paths, &args.agent, err) {
+            Ok(s) => discovery::concrete(&options.paths, &s),
+            Err(msg) => {
+                writeln!(err, "{msg}")?;
+                return Ok(EXIT_USAGE);
+            }
+        };
+        let op = match build(&args, spec) {
+            Ok(op) => op,
+            Err(msg) => {
+                writeln!(err, "{msg}")?;
+                return Ok(EXIT_USAGE);
+            }
+        };
+        let runner = match Runner::new(options) {
+            Ok(r) => r,
+            Err(e) => {
+                writeln!(err, "Error: {e}")?;
+                return Ok(1);
+            }
+        };
+        let mut runner = if verbose {
+            runner.with_log(|line| eprintln!("vigil-executor: {line}"))
+        } else {
+            runner
+        };
+        let started = Instant::now();
+        let mut code = 0;
+        if let Some(count) = args.count.filter(|_| op.is_recurring()) {
+            let call = runner.submit(op);
+            for _ in 0..count {
+                let Some(result) = runner.next_result(None) else {
+                    break;
+                };
+                print_result(out, &result, started)?;
+                code = exit_code(&result);
+            }
+            runner.cancel(call);
+            while runner.next_result(None).is_some() {}
+        } else {
+            let result = runner.run(op);
+            print_result(out, &result, started)?;
+            code = exit_code(&result);
+        }
+        Ok(code)
+    })
+}
+
+/// The agent's own code when it exited; otherwise what kept it from
+/// finishing.
+fn exit_code(r: &OpResult) -> u8 {
+    match (r.status, &r.exit) {
+        (ExecStatus::TimedOut, _) => EXIT_TIMEOUT,
+        (ExecStatus::Done, Some(Exit::Code(c))) if r.agent.standard != Standard::Systemd => {
+            u8::try_from(*c).unwrap_or(1)
+        }
+        _ => u8::try_from(r.rc.0).unwrap_or(1),
+    }
+}
+
+/// What the agent's own exit code means, when the standard has its own
+/// codes.
+fn native_meaning(r: &OpResult, code: i32) -> Option<String> {
+    match r.agent.standard {
+        Standard::Lsb if matches!(r.action.as_str(), "monitor" | "status") => {
+            Some(format!("LSB: {}", lsb::status_code_name(code)))
+        }
+        Standard::Stonith => {
+            let action = stonith::agent_action(&r.action).unwrap_or(&r.action);
+            Some(format!(
+                "fence agent: {}",
+                stonith::exit_code_name(action, code)
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn print_result(out: &mut dyn Write, r: &OpResult, started: Instant) -> std::io::Result<()> {
+    let interval = if r.interval.is_zero() {
+        String::new()
+    } else {
+        format!(" (interval {}ms)", r.interval.as_millis())
+    };
+    writeln!(
+        out,
+        "Operation {}{interval} for {} ({}) returned: {}",
+        r.action, r.resource, r.agent, r.rc
+    )?;
+    let mut facts = vec![format!("status: {}", r.status)];
+    if let Some(Exit::Code(c)) = &r.exit
+        && (r.agent.standard != Standard::Ocf || *c != r.rc.0)
+        && r.agent.standard != Standard::Systemd
+    {
+        let meaning = native_meaning(r, *c)
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
+        facts.push(format!("agent exit code: {c}{meaning}"));
+    }
+    if let Some(Exit::Signaled(s)) = &r.exit {
+        facts.push(format!("agent killed by signal {s}"));
+    }
+    facts.push(format!("exec time: {}ms", r.exec_time.as_millis()));
+    facts.push(format!("queue time: {}ms", r.queue_time.as_millis()));
+    if !r.interval.is_zero() {
+        facts.push(format!("at: {}ms", started.elapsed().as_millis()));
+    }
+    writeln!(out, "  {}", facts.join(", "))?;
+    if let Some(reason) = &r.exit_reason {
+        writeln!(out, "  exit reason: {reason}")?;
+    }
+    for (name, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+        if text.trim().is_empty() {
+            continue;
+        }
+        writeln!(out, "{name}:")?;
+        for line in text.trim_end().lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
+}
