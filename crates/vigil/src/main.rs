@@ -10,6 +10,7 @@ mod input;
 mod output;
 mod resource;
 mod simulate;
+mod stonith;
 mod transition_json;
 mod verify;
 
@@ -42,6 +43,9 @@ enum Command {
     /// Run one action of a real agent, the way the cluster would.
     #[command(subcommand)]
     Agent(agent::AgentCommand),
+    /// Fencing: fence a node with the devices a CIB configures.
+    #[command(subcommand)]
+    Stonith(stonith::StonithCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,5 +56,6 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Resource(cmd) => resource::run(cmd),
         Command::Agent(cmd) => agent::run(cmd),
+        Command::Stonith(cmd) => stonith::run(cmd),
     }
 }
