@@ -11,6 +11,8 @@ use crate::standard::{Paths, systemd};
 /// Why an agent cannot be found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DiscoveryError {
+    #[error("{0}")]
+    BadName(crate::agent::AgentSpecError),
     #[error("unable to find agent {0:?}: no OCF, LSB or systemd agent of that name is installed")]
     NotFound(String),
     #[error("multiple agents match {name:?}, please give the full name: {}", candidates.join(", "))]
@@ -201,8 +203,13 @@ pub fn installed(paths: &Paths, agent: &AgentSpec) -> bool {
 /// `heartbeat:IPaddr2`), as pcs does: OCF providers first, then LSB and
 /// systemd. More than one match is an error that lists them.
 pub fn resolve_name(paths: &Paths, name: &str) -> Result<AgentSpec, DiscoveryError> {
-    if let Ok(spec) = name.parse::<AgentSpec>() {
-        return Ok(spec);
+    match name.parse::<AgentSpec>() {
+        Ok(spec) => return Ok(spec),
+        // It names a standard, so it is not a bare type: say what is wrong.
+        Err(e) if name.split(':').next().and_then(Standard::parse).is_some() => {
+            return Err(DiscoveryError::BadName(e));
+        }
+        Err(_) => {}
     }
     let mut found = Vec::new();
     match name.split_once(':') {
