@@ -103,6 +103,9 @@ struct Ended {
     stderr: String,
 }
 
+/// Where the runner's log lines go.
+type Log = Box<dyn FnMut(&str)>;
+
 /// Runs operations for real. Not thread-safe by design: one driver loop
 /// owns it.
 pub struct Runner {
@@ -113,7 +116,7 @@ pub struct Runner {
     ended_rx: Receiver<Ended>,
     children: HashMap<RunId, Arc<Mutex<Child>>>,
     results: VecDeque<OpResult>,
-    log: Option<Box<dyn FnMut(&str)>>,
+    log: Option<Log>,
 }
 
 /// Why the runner could not be set up.

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TempDir, eventually, is_root, system_runner};
+use common::{TempDir, is_root, system_runner};
 use vigil_executor::{AgentSpec, ExecStatus, OcfRc, Operation};
 
 fn installed(path: &str) -> bool {
