@@ -17,6 +17,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Large enough for any agent's meta-data.
 pub const OUTPUT_LIMIT: usize = 256 * 1024;
 
+/// Pacemaker's operation key: `<resource>_<action>_<interval ms>`.
+pub fn op_key(resource: &str, action: &str, interval: Duration) -> String {
+    format!("{resource}_{action}_{}", interval.as_millis())
+}
+
 /// Identifies one submitted operation (Pacemaker's call id). A recurring
 /// operation keeps its id across runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -126,12 +131,7 @@ impl Operation {
 
     /// Pacemaker's operation key: `<resource>_<action>_<interval ms>`.
     pub fn key(&self) -> String {
-        format!(
-            "{}_{}_{}",
-            self.resource,
-            self.action,
-            self.interval.as_millis()
-        )
+        op_key(&self.resource, &self.action, self.interval)
     }
 
     /// The parameters as `name=value` words for logs, secrets masked.
@@ -270,12 +270,7 @@ pub struct OpResult {
 impl OpResult {
     /// Pacemaker's operation key.
     pub fn key(&self) -> String {
-        format!(
-            "{}_{}_{}",
-            self.resource,
-            self.action,
-            self.interval.as_millis()
-        )
+        op_key(&self.resource, &self.action, self.interval)
     }
 
     /// The agent's own exit code, when it exited normally.
