@@ -10,17 +10,13 @@ use std::time::{Duration, Instant};
 
 use vigil_executor::runner::DEFAULT_RSCTMP;
 use vigil_executor::standard::{lsb, stonith};
-use vigil_executor::{
-    ExecStatus, Exit, OpResult, Operation, Runner, RunnerOptions, Standard, discovery,
-};
+use vigil_executor::{Exit, OpResult, Operation, Runner, RunnerOptions, Standard, discovery};
 
 use crate::output;
 use crate::resource::resolve;
 
 /// Bad command-line usage (EX_USAGE).
 const EXIT_USAGE: u8 = 64;
-/// The agent did not finish in time (as `timeout(1)` and crm_resource).
-const EXIT_TIMEOUT: u8 = 124;
 
 #[derive(clap::Subcommand)]
 pub enum AgentCommand {
@@ -31,9 +27,10 @@ pub enum AgentCommand {
     /// shell. Passwords and parameters named with --secret are masked in
     /// everything Vigil prints.
     #[command(after_help = "\
-Exit status: the agent's own exit code (for OCF agents, the OCF code); when \
-the agent did not run to completion: 124 timed out, 5 not installed, 1 other \
-errors; 64 usage error.
+Exit status: the OCF code printed as \"returned\" (as crm_resource): the \
+agent's own code for OCF agents, the mapped one for LSB scripts (status 3 is \
+7), fence agents (status 2, off, is 7) and systemd units; 1 when the agent \
+timed out, 5 when it is not installed; 64 usage error.
 
 Examples:
   vigil agent exec ocf:heartbeat:Dummy start
@@ -187,16 +184,11 @@ fn exec(args: ExecArgs) -> ExitCode {
     })
 }
 
-/// The agent's own code when it exited; otherwise what kept it from
-/// finishing.
+/// The result's OCF code, the one printed as "returned" (as crm_resource
+/// exits): the agent's own code for OCF agents, the mapped one for LSB
+/// scripts, fence agents and systemd units; 1 for a timeout.
 fn exit_code(r: &OpResult) -> u8 {
-    match (r.status, &r.exit) {
-        (ExecStatus::TimedOut, _) => EXIT_TIMEOUT,
-        (ExecStatus::Done, Some(Exit::Code(c))) if r.agent.standard != Standard::Systemd => {
-            u8::try_from(*c).unwrap_or(1)
-        }
-        _ => u8::try_from(r.rc.0).unwrap_or(1),
-    }
+    u8::try_from(r.rc.0).unwrap_or(1)
 }
 
 /// What the agent's own exit code means, when the standard has its own
