@@ -292,3 +292,96 @@ fn stonith_fence_uses_the_topology() {
         text(&out.stdout).contains("reboot of node9 failed: no fencing device can fence node9")
     );
 }
+
+/// The code `crm_resource` reports for an action run outside the cluster.
+fn crm_resource_rc(
+    agent: &str,
+    provider: Option<&str>,
+    class: &str,
+    action: &str,
+) -> Option<String> {
+    let flag = if action == "validate-all" {
+        "--validate"
+    } else {
+        "--force-check"
+    };
+    let mut cmd = std::process::Command::new("crm_resource");
+    cmd.args([flag, "--class", class, "--agent", agent]);
+    if let Some(p) = provider {
+        cmd.args(["--provider", p]);
+    }
+    let out = cmd.output().ok()?;
+    // "Operation force-check (ocf:heartbeat:Dummy) returned 7 (not running)"
+    let stdout = text(&out.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("Operation "))?;
+    let rest = line.split(" returned ").nth(1)?;
+    Some(rest.split(' ').next()?.to_string())
+}
+
+#[test]
+fn exec_agrees_with_crm_resource() {
+    if !installed("/usr/sbin/crm_resource") || !installed("/usr/lib/ocf/resource.d/heartbeat/Dummy")
+    {
+        return;
+    }
+    let dir = scratch("differential");
+    let agents = [
+        ("ocf", Some("heartbeat"), "Dummy"),
+        ("ocf", Some("heartbeat"), "IPaddr2"),
+        ("ocf", Some("heartbeat"), "Filesystem"),
+        ("ocf", Some("heartbeat"), "anything"),
+        ("ocf", Some("heartbeat"), "apache"),
+        ("ocf", Some("heartbeat"), "symlink"),
+        ("ocf", Some("heartbeat"), "Route"),
+        ("ocf", Some("pacemaker"), "ping"),
+        ("ocf", Some("pacemaker"), "SysInfo"),
+        ("lsb", None, "procps"),
+        ("lsb", None, "dbus"),
+    ];
+    let mut compared = 0;
+    for (class, provider, agent) in agents {
+        let spec = match provider {
+            Some(p) => format!("{class}:{p}:{agent}"),
+            None => format!("{class}:{agent}"),
+        };
+        if !vigil()
+            .args(["resource", "describe", &spec])
+            .output()
+            .unwrap()
+            .status
+            .success()
+        {
+            eprintln!("SKIP: {spec} is not installed here");
+            continue;
+        }
+        for action in ["monitor", "validate-all"] {
+            if class == "lsb" && action == "validate-all" {
+                continue;
+            }
+            let Some(expected) = crm_resource_rc(agent, provider, class, action) else {
+                continue;
+            };
+            let out = vigil()
+                .env("HA_RSCTMP", &*dir)
+                .args(["agent", "exec", &spec, action, "--id", "test"])
+                .output()
+                .unwrap();
+            let stdout = text(&out.stdout);
+            let got = stdout
+                .lines()
+                .next()
+                .and_then(|l| l.split(" returned: ").nth(1))
+                .and_then(|r| r.split(' ').next())
+                .unwrap_or("")
+                .to_string();
+            assert_eq!(got, expected, "{spec} {action}: {stdout}");
+            assert_eq!(
+                out.status.code().map(|c| c.to_string()),
+                Some(expected),
+                "{spec} {action}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "only {compared} comparisons ran");
+}
