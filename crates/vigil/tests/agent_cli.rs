@@ -385,3 +385,94 @@ fn exec_agrees_with_crm_resource() {
     }
     assert!(compared >= 10, "only {compared} comparisons ran");
 }
+
+#[test]
+fn systemd_units_without_systemd_get_a_clear_error() {
+    let unit_file = [
+        "/lib/systemd/system/dbus.service",
+        "/usr/lib/systemd/system/dbus.service",
+    ]
+    .into_iter()
+    .any(|p| std::path::Path::new(p).exists());
+    if !unit_file {
+        eprintln!("SKIP: no dbus.service unit file here");
+        return;
+    }
+    // Meta-data comes from the unit file, with or without systemd.
+    let out = vigil()
+        .args(["resource", "describe", "systemd:dbus"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("systemd:dbus - systemd unit file for dbus\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  monitor:\n    interval=60s timeout=100s\n"),
+        "{stdout}"
+    );
+    let out = vigil()
+        .args(["resource", "agents", "systemd"])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).lines().any(|l| l == "dbus"));
+    if std::path::Path::new("/run/systemd/system").is_dir() {
+        eprintln!("SKIP: systemd runs here; not starting dbus for real in a test");
+        return;
+    }
+    let out = vigil()
+        .args(["agent", "exec", "systemd:dbus", "monitor"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("  exit reason: systemd is not running on this machine"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn exec_runs_a_recurring_monitor() {
+    if !installed("/usr/lib/ocf/resource.d/heartbeat/Dummy") {
+        return;
+    }
+    let dir = scratch("recurring");
+    let run = |args: &[&str]| vigil().env("HA_RSCTMP", &*dir).args(args).output().unwrap();
+    assert!(
+        run(&["agent", "exec", "ocf:heartbeat:Dummy", "start"])
+            .status
+            .success()
+    );
+    let out = run(&[
+        "agent",
+        "exec",
+        "ocf:heartbeat:Dummy",
+        "monitor",
+        "--interval",
+        "200ms",
+        "--count",
+        "3",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let results: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Operation "))
+        .collect();
+    assert_eq!(
+        results,
+        ["Operation monitor (interval 200ms) for Dummy (ocf:heartbeat:Dummy) returned: 0 (ok)"; 3],
+        "{stdout}"
+    );
+    let out = run(&[
+        "agent",
+        "exec",
+        "ocf:heartbeat:Dummy",
+        "monitor",
+        "--interval",
+        "1s",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "clap: --interval needs --count");
+}
