@@ -153,8 +153,7 @@ fn main() {
         paths: paths.clone(),
         rsctmp: dir.join("rsctmp"),
         ..RunnerOptions::default()
-    })
-    .unwrap();
+    });
     let agent_path = |name: &str| -> PathBuf { paths.ocf_root.join("resource.d/bench").join(name) };
 
     println!("executor benchmark ({n} operations per figure)");

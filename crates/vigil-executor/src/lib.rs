@@ -13,7 +13,7 @@
 //!
 //! ```no_run
 //! use vigil_executor::{Operation, Runner, RunnerOptions};
-//! let mut runner = Runner::new(RunnerOptions::default()).unwrap();
+//! let mut runner = Runner::new(RunnerOptions::default());
 //! let op = Operation::new("vip", "ocf:heartbeat:IPaddr2".parse().unwrap(), "monitor")
 //!     .param("ip", "192.0.2.10");
 //! let result = runner.run(op);

@@ -117,26 +117,22 @@ pub struct Runner {
     children: HashMap<RunId, Arc<Mutex<Child>>>,
     results: VecDeque<OpResult>,
     log: Option<Log>,
-}
-
-/// Why the runner could not be set up.
-#[derive(Debug, thiserror::Error)]
-pub enum RunnerError {
-    #[error("cannot create the agents' state directory {path}: {source}")]
-    StateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    state_dir_problem: Option<String>,
 }
 
 impl Runner {
-    pub fn new(options: RunnerOptions) -> Result<Runner, RunnerError> {
-        std::fs::create_dir_all(&options.rsctmp).map_err(|source| RunnerError::StateDir {
-            path: options.rsctmp.clone(),
-            source,
-        })?;
+    /// A runner. The agents' state directory is created if missing; when
+    /// it cannot be (not root, say), the runner still works and
+    /// [`Runner::state_dir_problem`] says why agents may fail to keep state.
+    pub fn new(options: RunnerOptions) -> Runner {
+        let state_dir_problem = std::fs::create_dir_all(&options.rsctmp).err().map(|e| {
+            format!(
+                "cannot create the agents' state directory {} (HA_RSCTMP): {e}",
+                options.rsctmp.display()
+            )
+        });
         let (ended_tx, ended_rx) = channel();
-        Ok(Runner {
+        Runner {
             core: Executor::new(options.paths).with_kill_grace(options.kill_grace),
             epoch: Instant::now(),
             env: base_environment(&options.rsctmp),
@@ -145,7 +141,13 @@ impl Runner {
             children: HashMap::new(),
             results: VecDeque::new(),
             log: None,
-        })
+            state_dir_problem,
+        }
+    }
+
+    /// Why the agents' state directory could not be made, if it could not.
+    pub fn state_dir_problem(&self) -> Option<&str> {
+        self.state_dir_problem.as_deref()
     }
 
     /// Receive one line per operation started and finished (secrets

@@ -60,8 +60,7 @@ fn topology_with_real_fence_agents() {
     let mut runner = Runner::new(RunnerOptions {
         rsctmp: dir.join("rsctmp"),
         ..RunnerOptions::default()
-    })
-    .unwrap();
+    });
     let mut steps = Vec::new();
     let outcome = fence(
         &mut fencer,

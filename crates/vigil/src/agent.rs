@@ -150,13 +150,10 @@ fn exec(args: ExecArgs) -> ExitCode {
                 return Ok(EXIT_USAGE);
             }
         };
-        let runner = match Runner::new(options) {
-            Ok(r) => r,
-            Err(e) => {
-                writeln!(err, "Error: {e}")?;
-                return Ok(1);
-            }
-        };
+        let runner = Runner::new(options);
+        if let Some(problem) = runner.state_dir_problem() {
+            writeln!(err, "warning: {problem}")?;
+        }
         let mut runner = if verbose {
             runner.with_log(|line| eprintln!("vigil-executor: {line}"))
         } else {

@@ -145,13 +145,8 @@ fn describe(name: &str, full: bool) -> ExitCode {
             }
         };
         let concrete = discovery::concrete(&options.paths, &spec);
-        let mut runner = match Runner::new(options) {
-            Ok(r) => r,
-            Err(e) => {
-                writeln!(err, "Error: {e}")?;
-                return Ok(EXIT_ERROR);
-            }
-        };
+        // Meta-data needs no state directory: no warning here.
+        let mut runner = Runner::new(options);
         match fetch_metadata(&mut runner, &concrete) {
             Ok(md) => {
                 print_description(out, &spec, &md, full)?;

@@ -112,13 +112,10 @@ fn fence_node(args: FenceArgs) -> ExitCode {
             )?;
             return Ok(EXIT_FAILED);
         }
-        let mut runner = match Runner::new(runner_options()) {
-            Ok(r) => r,
-            Err(e) => {
-                writeln!(err, "Error: {e}")?;
-                return Ok(EXIT_FAILED);
-            }
-        };
+        let mut runner = Runner::new(runner_options());
+        if let Some(problem) = runner.state_dir_problem() {
+            writeln!(err, "warning: {problem}")?;
+        }
         let started = Instant::now();
         let mut steps = Vec::new();
         let outcome = fence(

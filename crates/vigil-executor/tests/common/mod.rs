@@ -50,7 +50,6 @@ pub fn system_runner(state: &TempDir) -> Runner {
         rsctmp: state.join("rsctmp"),
         ..RunnerOptions::default()
     })
-    .expect("runner")
 }
 
 /// A runner whose OCF root, init directory and fence directory are inside
@@ -66,7 +65,6 @@ pub fn private_runner(dir: &TempDir, kill_grace: Duration) -> Runner {
         rsctmp: dir.join("rsctmp"),
         kill_grace,
     })
-    .expect("runner")
 }
 
 /// Live (non-zombie) processes in process group `pgid`.
