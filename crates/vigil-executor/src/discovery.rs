@@ -148,8 +148,11 @@ pub fn agents(
         Standard::Lsb => lsb_agents(paths),
         Standard::Systemd => systemd_agents(paths),
         Standard::Service => {
+            // Units count only where systemd can run them.
             let mut all: BTreeSet<String> = lsb_agents(paths).into_iter().collect();
-            all.extend(systemd_agents(paths));
+            if systemd_running() {
+                all.extend(systemd_agents(paths));
+            }
             all.into_iter().collect()
         }
         Standard::Stonith => stonith_agents(paths),
