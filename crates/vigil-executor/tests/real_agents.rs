@@ -311,3 +311,57 @@ fn meta_data_of_every_heartbeat_and_pacemaker_agent_parses() {
         specs.len()
     );
 }
+
+#[test]
+fn notifications_reach_the_agent_as_meta_variables() {
+    use vigil_executor::standard::ocf::{CloneInstance, Notification};
+    if !installed("/usr/lib/ocf/resource.d/pacemaker/Stateful") {
+        return;
+    }
+    let state = TempDir::new("notify");
+    let mut runner = system_runner(&state);
+    let envfile = state.join("env.txt");
+    let mut op = Operation::new("db:0", AgentSpec::ocf("pacemaker", "Stateful"), "notify")
+        .param("state", &state.join("s").display().to_string())
+        .param("envfile", &envfile.display().to_string());
+    let clone = CloneInstance {
+        instance: 0,
+        clone_max: 2,
+        clone_node_max: 1,
+        globally_unique: false,
+        notify: true,
+        promotable: Some((1, 1)),
+    };
+    let note = Notification {
+        kind: "pre".into(),
+        operation: "promote".into(),
+        promote: vec![("db:0".into(), "node1".into())],
+        active: vec![
+            ("db:0".into(), "node1".into()),
+            ("db:1".into(), "node2".into()),
+        ],
+        all_nodes: vec!["node1".into(), "node2".into()],
+        ..Notification::default()
+    };
+    op.meta.extend(clone.meta());
+    op.meta.extend(note.meta());
+    let r = runner.run(op);
+    assert_eq!(r.rc, OcfRc::OK, "{r:?}");
+    let env = std::fs::read_to_string(&envfile).unwrap();
+    for line in [
+        "OCF_RESKEY_CRM_meta_clone=0",
+        "OCF_RESKEY_CRM_meta_clone_max=2",
+        "OCF_RESKEY_CRM_meta_promotable=true",
+        "OCF_RESKEY_CRM_meta_promoted_max=1",
+        "OCF_RESKEY_CRM_meta_notify=true",
+        "OCF_RESKEY_CRM_meta_notify_type=pre",
+        "OCF_RESKEY_CRM_meta_notify_operation=promote",
+        "OCF_RESKEY_CRM_meta_notify_promote_resource=db:0",
+        "OCF_RESKEY_CRM_meta_notify_promote_uname=node1",
+        "OCF_RESKEY_CRM_meta_notify_active_resource=db:0 db:1",
+        "OCF_RESKEY_CRM_meta_notify_master_resource=",
+        "OCF_RESKEY_CRM_meta_notify_all_uname=node1 node2",
+    ] {
+        assert!(env.lines().any(|l| l == line), "{line} missing from\n{env}");
+    }
+}
