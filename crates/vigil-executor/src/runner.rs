@@ -104,7 +104,7 @@ struct Ended {
 }
 
 /// Where the runner's log lines go.
-type Log = Box<dyn FnMut(&str)>;
+type Log = Box<dyn FnMut(&str) + Send>;
 
 /// Runs operations for real. Not thread-safe by design: one driver loop
 /// owns it.
@@ -152,7 +152,7 @@ impl Runner {
 
     /// Receive one line per operation started and finished (secrets
     /// masked).
-    pub fn with_log(mut self, log: impl FnMut(&str) + 'static) -> Runner {
+    pub fn with_log(mut self, log: impl FnMut(&str) + Send + 'static) -> Runner {
         self.log = Some(Box::new(log));
         self
     }
@@ -518,5 +518,15 @@ fn describe(what: &Synthesized, paths: &Paths) -> (Exit, String, String) {
                 )),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The runner can move to another thread (a daemon's agent thread).
+    #[test]
+    fn a_runner_is_send() {
+        fn send<T: Send>() {}
+        send::<super::Runner>();
     }
 }

@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{TempDir, eventually, group_members, private_runner, script};
@@ -293,10 +292,10 @@ fn shell_metacharacters_reach_the_agent_intact_and_harmless() {
 fn secrets_reach_the_agent_but_are_never_logged() {
     let dir = TempDir::new("secret");
     recorder(&dir);
-    let lines = Rc::new(RefCell::new(Vec::<String>::new()));
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = lines.clone();
     let mut runner = private_runner(&dir, Duration::from_secs(1))
-        .with_log(move |l| sink.borrow_mut().push(l.to_string()));
+        .with_log(move |l| sink.lock().unwrap().push(l.to_string()));
     let op = Operation::new("r", ocf_test("Recorder"), "start")
         .param("password", "Hunter2-Top")
         .param("value", "Other-Secret")
@@ -312,7 +311,7 @@ fn secrets_reach_the_agent_but_are_never_logged() {
         std::fs::read_to_string(dir.join("value")).unwrap(),
         "Other-Secret"
     );
-    let logged = lines.borrow().join("\n");
+    let logged = lines.lock().unwrap().join("\n");
     assert!(
         logged.contains("password=*****") && logged.contains("value=*****"),
         "{logged}"

@@ -58,6 +58,9 @@ pub struct ExecArgs {
     /// Run as a recurring operation with this interval (needs --count).
     #[arg(long, value_name = "DURATION", requires = "count")]
     interval: Option<String>,
+    /// Wait this long before the (first) run, as an op's start-delay.
+    #[arg(long = "start-delay", value_name = "DURATION")]
+    start_delay: Option<String>,
     /// With --interval: how many results to wait for.
     #[arg(long, value_name = "N")]
     count: Option<u32>,
@@ -122,6 +125,9 @@ fn build(args: &ExecArgs, agent: vigil_executor::AgentSpec) -> Result<Operation,
     }
     for s in &args.secrets {
         op.secrets.insert(s.clone());
+    }
+    if let Some(d) = &args.start_delay {
+        op.start_delay = duration(d, "--start-delay")?;
     }
     if let Some(i) = &args.interval {
         op.interval = duration(i, "--interval")?;
