@@ -300,10 +300,10 @@ fn crm_resource_rc(
     class: &str,
     action: &str,
 ) -> Option<String> {
-    let flag = if action == "validate-all" {
-        "--validate"
-    } else {
-        "--force-check"
+    let flag = match action {
+        "validate-all" => "--validate",
+        "promote" => "--force-promote",
+        _ => "--force-check",
     };
     let mut cmd = std::process::Command::new("crm_resource");
     cmd.args([flag, "--class", class, "--agent", agent]);
@@ -354,10 +354,7 @@ fn exec_agrees_with_crm_resource() {
             eprintln!("SKIP: {spec} is not installed here");
             continue;
         }
-        for action in ["monitor", "validate-all"] {
-            if class == "lsb" && action == "validate-all" {
-                continue;
-            }
+        for action in ["monitor", "validate-all", "promote"] {
             let Some(expected) = crm_resource_rc(agent, provider, class, action) else {
                 continue;
             };

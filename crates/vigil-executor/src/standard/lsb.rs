@@ -10,15 +10,14 @@ use crate::operation::{Invocation, Operation, Synthesized};
 use crate::rc::OcfRc;
 use crate::standard::{Outcome, Paths, last_line};
 
-/// The script action for a cluster action, or `None` when LSB has none.
-pub fn script_action(action: &str) -> Option<&str> {
-    Some(match action {
-        "monitor" | "status" => "status",
-        "start" | "stop" | "restart" | "force-reload" => action,
-        "reload" => "force-reload",
-        "validate-all" => "status",
-        _ => return None,
-    })
+/// The script action for a cluster action: `monitor` is `status`; every
+/// other action is passed on as named, and the script answers for itself
+/// (usually with its usage text and code 2 or 3), as Pacemaker does.
+pub fn script_action(action: &str) -> &str {
+    match action {
+        "monitor" => "status",
+        other => other,
+    }
 }
 
 pub fn invocation(op: &Operation, paths: &Paths) -> Invocation {
@@ -29,24 +28,18 @@ pub fn invocation(op: &Operation, paths: &Paths) -> Invocation {
             name: op.agent.name.clone(),
         });
     }
-    match script_action(&op.action) {
-        Some(action) => Invocation::Process {
-            program: path,
-            args: vec![action.to_string()],
-            // Init scripts take no parameters; the environment is the
-            // driver's base environment only.
-            env: Vec::new(),
-            stdin: None,
-        },
-        None => Invocation::Immediate {
-            rc: OcfRc::ERR_UNIMPLEMENTED,
-            reason: format!("LSB init scripts have no {:?} action", op.action),
-        },
+    Invocation::Process {
+        program: path,
+        args: vec![script_action(&op.action).to_string()],
+        // Init scripts take no parameters; the environment is the
+        // driver's base environment only.
+        env: Vec::new(),
+        stdin: None,
     }
 }
 
 pub fn interpret(action: &str, code: i32, stderr: &str) -> Outcome {
-    let is_status = matches!(action, "monitor" | "status" | "validate-all");
+    let is_status = matches!(action, "monitor" | "status");
     let rc = match (is_status, code) {
         (_, 0) => OcfRc::OK,
         (true, 1..=3) => OcfRc::NOT_RUNNING,
@@ -193,22 +186,23 @@ mod tests {
     }
 
     #[test]
-    fn unknown_actions_are_unimplemented_without_running_anything() {
-        let op = Operation::new("r", "lsb:exim".parse().unwrap(), "promote");
-        let inv = invocation(&op, &Paths::default());
-        assert!(matches!(
-            inv,
-            Invocation::Immediate {
-                rc: OcfRc::ERR_UNIMPLEMENTED,
-                ..
-            }
-        ));
-        let op = Operation::new("r", "lsb:exim".parse().unwrap(), "monitor");
-        let Invocation::Process { program, args, .. } = invocation(&op, &Paths::default()) else {
-            panic!("monitor runs the script");
-        };
-        assert_eq!(program.to_str(), Some("/etc/init.d/exim"));
-        assert_eq!(args, ["status"]);
+    fn actions_pass_through_but_monitor_is_status() {
+        for (action, arg) in [
+            ("monitor", "status"),
+            ("promote", "promote"),
+            ("validate-all", "validate-all"),
+        ] {
+            let op = Operation::new("r", "lsb:exim".parse().unwrap(), action);
+            let Invocation::Process { program, args, .. } = invocation(&op, &Paths::default())
+            else {
+                panic!("{action} runs the script");
+            };
+            assert_eq!(program.to_str(), Some("/etc/init.d/exim"));
+            assert_eq!(args, [arg]);
+        }
+        // A script's usage exit for an action it lacks is its answer.
+        assert_eq!(interpret("promote", 3, "").rc, OcfRc::ERR_UNIMPLEMENTED);
+        assert_eq!(interpret("validate-all", 2, "").rc, OcfRc::ERR_ARGS);
     }
 
     #[test]
