@@ -145,6 +145,22 @@ impl Runner {
         }
     }
 
+    /// An `interval-origin` given in wall-clock time (milliseconds since
+    /// the Unix epoch) as a time on the executor's clock, for
+    /// [`Operation::interval_origin`]: moved by whole intervals so that it
+    /// is not before the runner's start (only its phase matters).
+    pub fn origin_at(&self, origin_epoch_ms: i64, interval: Duration) -> Duration {
+        let wall_now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Duration::from_millis(phase_origin(
+            self.now().as_millis(),
+            wall_now_ms,
+            origin_epoch_ms,
+            interval.as_millis(),
+        ))
+    }
+
     /// Why the agents' state directory could not be made, if it could not.
     pub fn state_dir_problem(&self) -> Option<&str> {
         self.state_dir_problem.as_deref()
@@ -460,6 +476,24 @@ impl Drop for Runner {
     }
 }
 
+/// The origin on the executor's clock (ms), given the clock's and the wall
+/// clock's present readings, shifted by whole intervals to be >= 0.
+fn phase_origin(
+    exec_now_ms: u128,
+    wall_now_ms: u128,
+    origin_wall_ms: i64,
+    interval_ms: u128,
+) -> u64 {
+    let exec_now = i128::try_from(exec_now_ms).unwrap_or(i128::MAX);
+    let wall_now = i128::try_from(wall_now_ms).unwrap_or(i128::MAX);
+    let mut origin = exec_now + (i128::from(origin_wall_ms) - wall_now);
+    let step = i128::try_from(interval_ms.max(1)).unwrap_or(i128::MAX);
+    if origin < 0 {
+        origin += ((-origin + step - 1) / step) * step;
+    }
+    u64::try_from(origin).unwrap_or(u64::MAX)
+}
+
 /// An anonymous in-memory file for one output stream.
 fn output_file(name: &str) -> std::io::Result<File> {
     let fd = rustix::fs::memfd_create(name, rustix::fs::MemfdFlags::CLOEXEC)?;
@@ -523,6 +557,19 @@ fn describe(what: &Synthesized, paths: &Paths) -> (Exit, String, String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_wall_clock_origin_keeps_its_phase_on_the_executor_clock() {
+        // Executor clock at 5 s; wall clock at 1000 s; origin at 990.25 s
+        // with a 1 s interval: 10 s before now is before the clock's start,
+        // so it moves by whole seconds to 0.25 s.
+        assert_eq!(super::phase_origin(5_000, 1_000_000, 990_250, 1_000), 250);
+        // An origin in the future stays where it is.
+        assert_eq!(
+            super::phase_origin(5_000, 1_000_000, 1_002_000, 1_000),
+            7_000
+        );
+    }
+
     /// The runner can move to another thread (a daemon's agent thread).
     #[test]
     fn a_runner_is_send() {

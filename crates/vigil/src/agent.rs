@@ -61,6 +61,10 @@ pub struct ExecArgs {
     /// Wait this long before the (first) run, as an op's start-delay.
     #[arg(long = "start-delay", value_name = "DURATION")]
     start_delay: Option<String>,
+    /// With --interval: runs fall on this date/time plus whole intervals
+    /// (ISO 8601, as the op attribute interval-origin).
+    #[arg(long = "interval-origin", value_name = "DATE", requires = "interval")]
+    interval_origin: Option<String>,
     /// With --interval: how many results to wait for.
     #[arg(long, value_name = "N")]
     count: Option<u32>,
@@ -156,6 +160,19 @@ fn exec(args: ExecArgs) -> ExitCode {
                 return Ok(EXIT_USAGE);
             }
         };
+        let origin = match &args.interval_origin {
+            None => None,
+            Some(text) => match vigil_cib::time::DateTime::parse(text) {
+                Ok(d) => Some(d.epoch().saturating_mul(1000)),
+                Err(e) => {
+                    writeln!(
+                        err,
+                        "Error: --interval-origin {text:?} is not an ISO 8601 date: {e}"
+                    )?;
+                    return Ok(EXIT_USAGE);
+                }
+            },
+        };
         let runner = Runner::new(options);
         if let Some(problem) = runner.state_dir_problem() {
             writeln!(err, "warning: {problem}")?;
@@ -165,6 +182,10 @@ fn exec(args: ExecArgs) -> ExitCode {
         } else {
             runner
         };
+        let mut op = op;
+        if let Some(ms) = origin {
+            op.interval_origin = Some(runner.origin_at(ms, op.interval));
+        }
         let started = Instant::now();
         let mut code = 0;
         if let Some(count) = args.count.filter(|_| op.is_recurring()) {
