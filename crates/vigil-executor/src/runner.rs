@@ -399,7 +399,7 @@ impl Runner {
             })
             .stdout(out_stdio)
             .stderr(err_stdio);
-        let mut child = match cmd.spawn() {
+        let mut child = match spawn_retrying(&mut cmd) {
             Ok(c) => c,
             Err(e) => {
                 let kind = match e.kind() {
@@ -492,6 +492,24 @@ fn phase_origin(
         origin += ((-origin + step - 1) / step) * step;
     }
     u64::try_from(origin).unwrap_or(u64::MAX)
+}
+
+/// Spawn, trying again a few times while the program is open for writing
+/// somewhere (ETXTBSY: an agent being installed or updated, or a file
+/// descriptor briefly inherited by a child another thread forks).
+fn spawn_retrying(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    let busy = rustix::io::Errno::TXTBSY.raw_os_error();
+    let mut pause = Duration::from_millis(2);
+    for _ in 0..6 {
+        match cmd.spawn() {
+            Err(e) if e.raw_os_error() == Some(busy) => {
+                std::thread::sleep(pause);
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+    cmd.spawn()
 }
 
 /// An anonymous in-memory file for one output stream.

@@ -162,7 +162,8 @@ fn a_recurring_monitor_notices_the_resource_died() {
     let op = |action: &str| {
         Operation::new("f", ocf_test("File"), action).param("file", &file.display().to_string())
     };
-    assert_eq!(runner.run(op("start")).rc, OcfRc::OK);
+    let r = runner.run(op("start"));
+    assert_eq!(r.rc, OcfRc::OK, "{r:?}");
     let call = runner.submit(op("monitor").interval(Duration::from_millis(100)));
     let first = runner.next_result(None).unwrap();
     assert_eq!((first.call_id, first.rc), (call, OcfRc::OK));
@@ -323,4 +324,33 @@ fn secrets_reach_the_agent_but_are_never_logged() {
     // The agent echoed it; the kept output has it masked.
     assert_eq!(r.stdout.trim(), "my password is *****");
     assert!(!format!("{r:?}").contains("Hunter2-Top"));
+}
+
+#[test]
+fn an_agent_written_just_now_runs_while_other_threads_fork() {
+    // A script's write descriptor can be inherited for a moment by a child
+    // another thread forks; exec then fails with ETXTBSY. The runner tries
+    // again rather than reporting the agent broken.
+    let dir = TempDir::new("txtbsy");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let forker = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = std::process::Command::new("/bin/true").status();
+            }
+        })
+    };
+    let mut runner = private_runner(&dir, Duration::from_secs(1));
+    for i in 0..40 {
+        let name = format!("Fresh{i}");
+        script(
+            &dir.join(&format!("ocf/resource.d/vigiltest/{name}")),
+            "#!/bin/sh\nexit 0\n",
+        );
+        let r = runner.run(Operation::new("r", ocf_test(&name), "start"));
+        assert_eq!(r.rc, OcfRc::OK, "{r:?}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    forker.join().unwrap();
 }
