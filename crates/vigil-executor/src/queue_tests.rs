@@ -244,3 +244,135 @@ fn immediate_results_need_no_process() {
     assert_eq!(reports(&outs)[0].rc, OcfRc::OK);
     assert_eq!(spawned(&outs).len(), 1, "the monitor runs right after");
 }
+
+/// What a random walk has seen, to check the core against.
+#[derive(Default)]
+struct Watch {
+    seed: u64,
+    /// Run → (resource, call).
+    in_flight: std::collections::BTreeMap<RunId, (String, CallId)>,
+    one_shot: std::collections::BTreeSet<CallId>,
+    reported: std::collections::BTreeMap<CallId, u32>,
+    finished: std::collections::BTreeSet<CallId>,
+}
+
+impl Watch {
+    fn check(&mut self, ex: &mut Executor) {
+        let seed = self.seed;
+        while let Some(out) = ex.poll_output() {
+            match out {
+                Output::Spawn { run, call, key, .. } => {
+                    let rsc = key.split('_').next().unwrap().to_string();
+                    assert!(
+                        self.in_flight.values().all(|(r, _)| *r != rsc),
+                        "seed {seed}: two runs of {rsc}"
+                    );
+                    self.in_flight.insert(run, (rsc, call));
+                }
+                Output::Signal { run, signal } => assert!(
+                    self.in_flight.contains_key(&run) || signal == Signal::Kill,
+                    "seed {seed}: SIGTERM to a run not in flight"
+                ),
+                Output::Report(r) => {
+                    assert!(
+                        !self.finished.contains(&r.call_id),
+                        "seed {seed}: report after the end of {:?}",
+                        r.call_id
+                    );
+                    *self.reported.entry(r.call_id).or_default() += 1;
+                    if self.one_shot.contains(&r.call_id) || r.status == ExecStatus::Cancelled {
+                        self.finished.insert(r.call_id);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A seeded random walk over the core's inputs, checking its invariants
+/// after every step: one run per resource, signals only to runs in flight,
+/// every one-shot call reported exactly once, nothing after a call's end
+/// is reported, and everything drains in the end.
+#[test]
+fn random_inputs_keep_the_invariants() {
+    for seed in 1..=20u64 {
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let mut ex = Executor::new(Paths::default()).with_kill_grace(ms(50));
+        let mut now = Duration::ZERO;
+        let mut w = Watch {
+            seed,
+            ..Watch::default()
+        };
+        let mut calls: Vec<CallId> = Vec::new();
+        for _ in 0..400 {
+            match next(10) {
+                0..=2 => {
+                    let rsc = format!("r{}", next(4));
+                    let action = ["start", "stop", "monitor"][next(3) as usize];
+                    let call = ex.submit(now, dummy(&rsc, action).timeout(ms(10 + next(200))));
+                    w.one_shot.insert(call);
+                    calls.push(call);
+                }
+                3 => {
+                    let rsc = format!("r{}", next(4));
+                    let op = dummy(&rsc, "monitor")
+                        .interval(ms(20 + next(100)))
+                        .timeout(ms(50));
+                    calls.push(ex.submit(now, op));
+                }
+                4 if !calls.is_empty() => {
+                    let call = calls[next(calls.len() as u64) as usize];
+                    ex.cancel(now, call);
+                }
+                5..=7 if !w.in_flight.is_empty() => {
+                    let runs: Vec<RunId> = w.in_flight.keys().copied().collect();
+                    let run = runs[next(runs.len() as u64) as usize];
+                    w.in_flight.remove(&run);
+                    now += ms(next(5));
+                    ex.handle_exit(now, run, Exit::Code(next(8) as i32), "", "");
+                }
+                _ => {
+                    now += ms(next(60));
+                    ex.handle_timeout(now);
+                }
+            }
+            w.check(&mut ex);
+        }
+        // Drain: cancel everything, end every run, let time pass.
+        for call in calls.clone() {
+            ex.cancel(now, call);
+        }
+        w.check(&mut ex);
+        for _ in 0..100 {
+            for run in w.in_flight.keys().copied().collect::<Vec<_>>() {
+                w.in_flight.remove(&run);
+                ex.handle_exit(now, run, Exit::Signaled(9), "", "");
+            }
+            now += ms(100);
+            ex.handle_timeout(now);
+            w.check(&mut ex);
+            if ex.pending() == 0 && w.in_flight.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(
+            (ex.pending(), ex.running()),
+            (0, 0),
+            "seed {seed}: did not drain"
+        );
+        for call in &w.one_shot {
+            assert_eq!(
+                w.reported.get(call),
+                Some(&1),
+                "seed {seed}: {call:?} reported {:?} times",
+                w.reported.get(call)
+            );
+        }
+    }
+}
