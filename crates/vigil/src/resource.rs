@@ -160,6 +160,48 @@ fn describe(name: &str, full: bool) -> ExitCode {
     })
 }
 
+/// The special instance attributes of fencing devices (Pacemaker Explained,
+/// "Fencing": Special Instance Attributes) that `vigil-fencing` reads.
+const FENCER_OPTIONS: [(&str, &str); 10] = [
+    (
+        "pcmk_host_list",
+        "nodes this device can fence (space or comma separated)",
+    ),
+    (
+        "pcmk_host_map",
+        "node-to-port map for devices that do not know node names, e.g. node1:1;node2:2,3",
+    ),
+    (
+        "pcmk_host_check",
+        "how to tell which nodes the device can fence: static-list, dynamic-list, status or none (default: static-list with a list or map, else dynamic-list)",
+    ),
+    (
+        "pcmk_host_argument",
+        "the agent parameter that carries the port (default: port; none to send none)",
+    ),
+    (
+        "pcmk_delay_base",
+        "fixed delay before fencing (avoids two nodes fencing each other)",
+    ),
+    (
+        "pcmk_delay_max",
+        "upper bound of an extra random delay before fencing",
+    ),
+    (
+        "pcmk_<action>_action",
+        "agent action to run instead of <action>, e.g. pcmk_reboot_action=off",
+    ),
+    (
+        "pcmk_<action>_timeout",
+        "timeout for <action> on this device",
+    ),
+    (
+        "pcmk_<action>_retries",
+        "retries of a failed <action> within the timeout (default 2)",
+    ),
+    ("priority", "devices with higher priority are tried first"),
+];
+
 /// Words of `text` as lines of at most `width` columns, each indented;
 /// blank lines separate paragraphs.
 fn wrap(text: &str, indent: &str, width: usize) -> String {
@@ -316,6 +358,16 @@ fn print_description(
     }
     if !any {
         writeln!(out, "  (none)")?;
+    }
+    if fence {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Fencing options (read by the fencer, not passed to the agent):"
+        )?;
+        for (name, what) in FENCER_OPTIONS {
+            writeln!(out, "  {name}: {what}")?;
+        }
     }
     writeln!(out)?;
     writeln!(out, "Default operations:")?;
