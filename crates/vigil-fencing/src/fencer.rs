@@ -208,8 +208,18 @@ impl Fencer {
         &self.history
     }
 
+    /// The history of one node, oldest first.
+    pub fn history_of<'a>(
+        &'a self,
+        target: &'a str,
+    ) -> impl Iterator<Item = &'a HistoryEntry> + 'a {
+        self.history.iter().filter(move |h| h.target == target)
+    }
+
     /// Ask for `target` to be fenced. `origin` names who asked (for the
-    /// history); `timeout` bounds the whole request.
+    /// history); `timeout` bounds the whole request. A request for a node
+    /// and action already in progress joins it and gets its id (Pacemaker
+    /// merges such duplicates: the node is fenced once).
     pub fn request(
         &mut self,
         now: Duration,
@@ -218,6 +228,13 @@ impl Fencer {
         origin: &str,
         timeout: Duration,
     ) -> FenceId {
+        if let Some((id, _)) = self
+            .requests
+            .iter()
+            .find(|(_, r)| r.target == target && r.action == action)
+        {
+            return *id;
+        }
         let id = FenceId(self.next_id);
         self.next_id += 1;
         self.history.push(HistoryEntry {

@@ -277,3 +277,51 @@ fn the_first_device_waits_its_delay() {
     f.handle_timeout(at);
     assert!(matches!(f.poll_output(), Some(Output::Execute { .. })));
 }
+
+#[test]
+fn a_duplicate_request_joins_the_one_in_progress() {
+    let mut f = Fencer::new(
+        vec![device("a", &[("pcmk_host_list", "node1")])],
+        Vec::new(),
+        1,
+    );
+    let first = f.request(
+        Duration::ZERO,
+        "node1",
+        FenceAction::Reboot,
+        "node2",
+        DEFAULT_FENCING_TIMEOUT,
+    );
+    let Some(Output::Execute { token, operation }) = f.poll_output() else {
+        panic!("the device runs");
+    };
+    let again = f.request(
+        Duration::ZERO,
+        "node1",
+        FenceAction::Reboot,
+        "node3",
+        DEFAULT_FENCING_TIMEOUT,
+    );
+    assert_eq!(again, first);
+    assert!(f.poll_output().is_none(), "no second agent run");
+    let other = f.request(
+        Duration::ZERO,
+        "node1",
+        FenceAction::Off,
+        "node3",
+        DEFAULT_FENCING_TIMEOUT,
+    );
+    assert_ne!(other, first, "another action is another request");
+    f.handle_result(
+        Duration::from_secs(1),
+        token,
+        &reply(&operation, OcfRc::OK, ""),
+    );
+    let outs: Vec<Output> = std::iter::from_fn(|| f.poll_output()).collect();
+    assert!(
+        outs.iter()
+            .any(|o| matches!(o, Output::Done(d) if d.id == first && d.succeeded))
+    );
+    assert_eq!(f.history_of("node1").count(), 2);
+    assert_eq!(f.history_of("node2").count(), 0);
+}
