@@ -58,6 +58,9 @@ pub struct Device {
     /// Node → port (`pcmk_host_map`).
     pub host_map: BTreeMap<String, String>,
     pub host_check: HostCheck,
+    /// Whether `pcmk_host_check` was given (a defaulted dynamic-list falls
+    /// back to asking `status` when the agent cannot list).
+    pub host_check_explicit: bool,
     /// The agent parameter that carries the port (`pcmk_host_argument`);
     /// `None` for `none`.
     pub host_argument: Option<String>,
@@ -206,6 +209,7 @@ impl Device {
             host_list,
             host_map,
             host_check,
+            host_check_explicit: special.contains_key("pcmk_host_check"),
             host_argument,
             delay_base: duration_of(&special, "pcmk_delay_base", id, line, problems),
             delay_max: duration_of(&special, "pcmk_delay_max", id, line, problems),

@@ -276,7 +276,22 @@ impl Fencer {
                     self.lists.insert(device.clone(), ports);
                 }
                 Query::List => {
-                    // A device that cannot list is asked again next time.
+                    // A device that cannot list (and was not told to) is
+                    // asked about the node itself, as with `status`; its
+                    // list is asked for again next time.
+                    let device = self.devices.iter().find(|d| d.id == device).cloned();
+                    if let Some(d) = device.filter(|d| !d.host_check_explicit)
+                        && let Some(r) = self.requests.get(&id)
+                    {
+                        let (target, remaining) =
+                            (r.target.clone(), r.deadline.saturating_sub(now));
+                        let fallback = self.query(id, &d, Query::Status, &target, remaining);
+                        if let Some(Phase::Discovering { waiting }) =
+                            self.requests.get_mut(&id).map(|r| &mut r.phase)
+                        {
+                            waiting.insert(fallback);
+                        }
+                    }
                 }
                 Query::Status => {
                     // 0 on, 2 (mapped to not running) off: either way the
@@ -432,20 +447,7 @@ impl Fencer {
                 })
                 .collect();
             for (device, query) in queries {
-                let token = self.token();
-                let action = match query {
-                    Query::List => "list",
-                    Query::Status => "status",
-                };
-                let timeout = device
-                    .action_timeout(action)
-                    .unwrap_or(remaining)
-                    .min(remaining);
-                let operation = Fencer::agent_op(&device, action, &target, timeout);
-                self.waiting
-                    .insert(token, (id, device.id.clone(), Some(query)));
-                self.outputs.push_back(Output::Execute { token, operation });
-                asked.insert(token);
+                asked.insert(self.query(id, &device, query, &target, remaining));
             }
         }
         let empty = asked.is_empty();
@@ -457,14 +459,45 @@ impl Fencer {
         }
     }
 
+    /// Ask `device` a discovery question (`list` or `status`) for request
+    /// `id`.
+    fn query(
+        &mut self,
+        id: FenceId,
+        device: &Device,
+        query: Query,
+        target: &str,
+        remaining: Duration,
+    ) -> ExecToken {
+        let token = self.token();
+        let action = match query {
+            Query::List => "list",
+            Query::Status => "status",
+        };
+        let timeout = device
+            .action_timeout(action)
+            .unwrap_or(remaining)
+            .min(remaining);
+        let operation = Fencer::agent_op(device, action, target, timeout);
+        self.waiting
+            .insert(token, (id, device.id.clone(), Some(query)));
+        self.outputs.push_back(Output::Execute { token, operation });
+        token
+    }
+
     /// Whether `device` can fence `target` (after discovery).
     fn can_fence(&self, id: FenceId, device: &Device, target: &str) -> bool {
         match device.host_check {
             HostCheck::None => true,
             HostCheck::StaticList => device.lists(target),
-            HostCheck::DynamicList => self.lists.get(&device.id).is_some_and(|ports| {
-                ports.contains(target) || ports.contains(&device.port_for(target))
-            }),
+            HostCheck::DynamicList => {
+                self.lists.get(&device.id).is_some_and(|ports| {
+                    ports.contains(target) || ports.contains(&device.port_for(target))
+                }) || self
+                    .status_ok
+                    .get(&id)
+                    .is_some_and(|ok| ok.contains(&device.id))
+            }
             HostCheck::Status => self
                 .status_ok
                 .get(&id)

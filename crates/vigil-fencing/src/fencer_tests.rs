@@ -325,3 +325,36 @@ fn a_duplicate_request_joins_the_one_in_progress() {
     assert_eq!(f.history_of("node1").count(), 2);
     assert_eq!(f.history_of("node2").count(), 0);
 }
+
+#[test]
+fn a_device_that_cannot_list_is_asked_about_the_node() {
+    // No list, no map, no pcmk_host_check: dynamic-list, and when the
+    // agent has no list action, status (fence_dummy is such an agent).
+    let mut f = Fencer::new(
+        vec![
+            device("plain", &[]),
+            device("strict", &[("pcmk_host_check", "dynamic-list")]),
+        ],
+        Vec::new(),
+        1,
+    );
+    let (o, seen) = run(&mut f, "node1", FenceAction::Off, |op| {
+        match op.action.as_str() {
+            "list" => (OcfRc::ERR_GENERIC, String::new()),
+            "status" => (OcfRc::NOT_RUNNING, String::new()),
+            _ => (OcfRc::OK, String::new()),
+        }
+    });
+    assert!(o.succeeded, "{o:?}");
+    assert_eq!(o.devices, ["plain"]);
+    let asked: Vec<(&str, &str)> = seen.iter().map(|s| (s.0.as_str(), s.1.as_str())).collect();
+    assert_eq!(
+        asked,
+        [
+            ("plain", "list"),
+            ("strict", "list"),
+            ("plain", "status"),
+            ("plain", "off")
+        ]
+    );
+}

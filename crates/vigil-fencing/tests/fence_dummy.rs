@@ -107,3 +107,51 @@ fn topology_with_real_fence_agents() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_device_without_a_host_list_is_asked_with_status() {
+    if !std::path::Path::new("/usr/sbin/fence_dummy").exists() {
+        eprintln!("SKIP: fence_dummy is not installed (apt-get install fence-agents)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("vigil-fence-status-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let power = dir.join("power");
+    std::fs::write(&power, "on").unwrap();
+    let xml = format!(
+        r#"<cib epoch="1" num_updates="0" admin_epoch="0"><configuration><crm_config/><nodes/>
+  <resources>
+    <primitive id="pdu" class="stonith" type="fence_dummy">
+      <instance_attributes id="pdu-ia">
+        <nvpair id="pdu-file" name="status_file" value="{}"/>
+      </instance_attributes>
+    </primitive>
+  </resources><constraints/></configuration><status/></cib>"#,
+        power.display()
+    );
+    let cib = Cib::parse(&xml, "status.xml").unwrap();
+    let (mut fencer, problems) = Fencer::from_cib(&cib, 1);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut runner = Runner::new(RunnerOptions {
+        rsctmp: dir.join("rsctmp"),
+        ..RunnerOptions::default()
+    });
+    let mut steps = Vec::new();
+    let outcome = fence(
+        &mut fencer,
+        &mut runner,
+        "node5",
+        FenceAction::Off,
+        "test",
+        Duration::from_secs(60),
+        |r| steps.push((r.action.clone(), r.rc.0)),
+    );
+    assert!(outcome.succeeded, "{outcome:?}");
+    // fence_dummy has no list action: asked with status (on: 0), then off.
+    assert_eq!(
+        steps,
+        [("list".into(), 1), ("status".into(), 0), ("off".into(), 0)]
+    );
+    assert_eq!(std::fs::read_to_string(&power).unwrap(), "off");
+    let _ = std::fs::remove_dir_all(&dir);
+}
