@@ -106,10 +106,29 @@ fn name_value(word: &str, what: &str) -> Result<(String, String), String> {
     }
 }
 
+/// A duration as Pacemaker writes them (`20s`, `500ms`, `2min`, `1h`,
+/// ISO 8601 `PT30S`), also with a fraction (`0.5s`).
 fn duration(text: &str, what: &str) -> Result<Duration, String> {
+    let bad = || format!("Error: {what} {text:?} is not a duration (e.g. 20s, 500ms, 0.5s, 2min)");
+    if let Some((whole, rest)) = text.split_once('.') {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let unit = &rest[digits.len()..];
+        let scale = match unit {
+            "" | "s" | "sec" => 1000.0,
+            "ms" | "msec" => 1.0,
+            "m" | "min" => 60_000.0,
+            "h" | "hr" => 3_600_000.0,
+            _ => return Err(bad()),
+        };
+        let value: f64 = format!("{whole}.{digits}").parse().map_err(|_| bad())?;
+        if !whole.chars().all(|c| c.is_ascii_digit()) || !value.is_finite() {
+            return Err(bad());
+        }
+        return Ok(Duration::from_secs_f64(value * scale / 1000.0));
+    }
     vigil_cib::time::parse_interval_ms(text)
         .map(Duration::from_millis)
-        .ok_or_else(|| format!("Error: {what} {text:?} is not a duration (e.g. 20s, 500ms, 2min)"))
+        .ok_or_else(bad)
 }
 
 fn build(args: &ExecArgs, agent: vigil_executor::AgentSpec) -> Result<Operation, String> {
@@ -276,4 +295,22 @@ fn print_result(out: &mut dyn Write, r: &OpResult, started: Instant) -> std::io:
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_pacemakers_with_fractions() {
+        let d = |t: &str| duration(t, "--timeout");
+        assert_eq!(d("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(d("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(d("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(d("0.5s"), Ok(Duration::from_millis(500)));
+        assert_eq!(d("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(d("0.25min"), Ok(Duration::from_secs(15)));
+        assert!(d("1.x").unwrap_err().contains("not a duration"));
+        assert!(d("-1.5s").is_err());
+    }
 }

@@ -74,8 +74,19 @@ pub fn interpret(action: &str, code: i32, stderr: &str) -> Outcome {
     match (is_status(action), code) {
         (_, 0) => Outcome::done(OcfRc::OK, None),
         (true, 2) => Outcome::done(OcfRc::NOT_RUNNING, None),
-        _ => Outcome::done(OcfRc::ERR_GENERIC, last_line(stderr)),
+        _ => Outcome::done(OcfRc::ERR_GENERIC, failure_reason(stderr)),
     }
+}
+
+/// Why a fence agent failed: its last `Failed: ...` message (fence-agents'
+/// `fail_usage`/`fail` write `<timestamp> ERROR: Failed: <why>`), else its
+/// last line of stderr.
+pub fn failure_reason(stderr: &str) -> Option<String> {
+    stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.find("Failed:").map(|at| l[at..].trim().to_string()))
+        .or_else(|| last_line(stderr))
 }
 
 /// What a fence agent's exit code means, for people.
@@ -120,6 +131,19 @@ mod tests {
         assert!(
             reason.contains("\"plug\" contains a line break"),
             "{reason}"
+        );
+    }
+
+    #[test]
+    fn the_reason_is_the_agents_failure_message() {
+        let err = "2026-11-22 09:42:47,068 ERROR: Failed: Unrecognised action 'list'\n\n2026-11-22 09:42:47,069 ERROR: Please use '-h' for usage\n";
+        assert_eq!(
+            interpret("list", 1, err).reason.as_deref(),
+            Some("Failed: Unrecognised action 'list'")
+        );
+        assert_eq!(
+            interpret("off", 1, "boom\n").reason.as_deref(),
+            Some("boom")
         );
     }
 
