@@ -433,14 +433,27 @@ impl Runner {
             }
             // Wait for the end without reaping, so that the pid (and group
             // id) stays ours until `reaped` is set under the lock.
-            let _ = rustix::process::waitid(
-                WaitId::Pid(pid),
-                WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
-            );
-            let status = {
+            let exited = loop {
+                match rustix::process::waitid(
+                    WaitId::Pid(pid),
+                    WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
+                ) {
+                    Err(rustix::io::Errno::INTR) => continue,
+                    other => break other.is_ok(),
+                }
+            };
+            let status = if exited {
+                // The process is a zombie now: reaping it under the lock
+                // takes no time.
                 let mut c = slot.lock().unwrap_or_else(PoisonError::into_inner);
                 c.reaped = true;
                 child.wait()
+            } else {
+                // Never expected: wait without the lock, so that signals
+                // can still reach the group meanwhile.
+                let status = child.wait();
+                slot.lock().unwrap_or_else(PoisonError::into_inner).reaped = true;
+                status
             };
             let exit = match status {
                 Ok(s) => match (s.code(), s.signal()) {
