@@ -105,7 +105,16 @@ pub fn fetch_metadata(runner: &mut Runner, agent: &AgentSpec) -> Result<Metadata
         let why = result
             .exit_reason
             .clone()
-            .unwrap_or_else(|| result.stderr.trim().to_string());
+            .or_else(|| vigil_executor::standard::last_line(&result.stderr))
+            .or_else(|| {
+                result
+                    .stdout
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
         return Err(format!(
             "Agent '{agent}' is not installed or does not provide valid metadata: {} ({}){}",
             result.rc,
