@@ -60,7 +60,31 @@ pub fn environment(op: &Operation, paths: &Paths) -> Vec<(String, String)> {
     env
 }
 
+/// Why `op`'s parameters cannot be passed in the environment, if they
+/// cannot: a name that is empty or holds `=` or NUL, a value with NUL.
+pub fn unpassable(op: &Operation) -> Option<String> {
+    for (name, value) in op.params.iter().chain(op.meta.iter()) {
+        if name.is_empty() || name.contains(['=', '\0']) {
+            return Some(format!(
+                "parameter name {name:?} cannot be passed in the environment (empty, or contains '=' or NUL)"
+            ));
+        }
+        if value.contains('\0') {
+            return Some(format!(
+                "the value of parameter {name:?} contains a NUL byte"
+            ));
+        }
+    }
+    None
+}
+
 pub fn invocation(op: &Operation, paths: &Paths) -> Invocation {
+    if let Some(reason) = unpassable(op) {
+        return Invocation::Immediate {
+            rc: OcfRc::ERR_ARGS,
+            reason,
+        };
+    }
     let provider = op.agent.provider.as_deref().unwrap_or("heartbeat");
     Invocation::Process {
         program: paths
@@ -259,6 +283,23 @@ mod tests {
         assert_eq!(m["notify_active_uname"], "node1 node2");
         assert_eq!(m["notify_demote_uname"], "");
         assert_eq!(m["notify_all_uname"], "node1 node2");
+    }
+
+    #[test]
+    fn unpassable_parameters_are_refused_without_running() {
+        let op =
+            Operation::new("r", AgentSpec::ocf("heartbeat", "Dummy"), "start").param("a=b", "1");
+        let Invocation::Immediate { rc, reason } = invocation(&op, &Paths::default()) else {
+            panic!("must not run");
+        };
+        assert_eq!(rc, OcfRc::ERR_ARGS);
+        assert!(reason.contains("\"a=b\" cannot be passed"), "{reason}");
+        let op =
+            Operation::new("r", AgentSpec::ocf("heartbeat", "Dummy"), "start").param("x", "a\0b");
+        assert!(matches!(
+            invocation(&op, &Paths::default()),
+            Invocation::Immediate { .. }
+        ));
     }
 
     #[test]

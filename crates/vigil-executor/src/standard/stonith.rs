@@ -30,14 +30,14 @@ pub fn stdin_text(op: &Operation, action: &str) -> Result<String, String> {
         if is_fencer_attribute(name) || name == "action" {
             continue;
         }
-        if name.is_empty() || name.contains(['=', '\n', '\r']) {
+        if name.is_empty() || name.contains(['=', '\n', '\r', '\0']) {
             return Err(format!(
-                "fence agent parameter name {name:?} may not be empty or contain '=' or a line break"
+                "fence agent parameter name {name:?} may not be empty or contain '=', NUL or a line break"
             ));
         }
-        if value.contains(['\n', '\r']) {
+        if value.contains(['\n', '\r', '\0']) {
             return Err(format!(
-                "the value of fence agent parameter {name:?} contains a line break, which would add a parameter of its own"
+                "the value of fence agent parameter {name:?} contains a line break or NUL, which would add or cut a parameter"
             ));
         }
         text.push_str(&format!("{name}={value}\n"));
