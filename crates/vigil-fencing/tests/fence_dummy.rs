@@ -44,6 +44,18 @@ fn cib(status_file: &str) -> String {
     )
 }
 
+/// A fencer over `xml`'s devices and a runner keeping agent state in `dir`.
+fn fencer_and_runner(xml: &str, dir: &std::path::Path) -> (Fencer, Runner) {
+    let cib = Cib::parse(xml, "test.xml").unwrap();
+    let (fencer, problems) = Fencer::from_cib(&cib, 7);
+    assert!(problems.is_empty(), "{problems:?}");
+    let runner = Runner::new(RunnerOptions {
+        rsctmp: dir.join("rsctmp"),
+        ..RunnerOptions::default()
+    });
+    (fencer, runner)
+}
+
 #[test]
 fn topology_with_real_fence_agents() {
     if !std::path::Path::new("/usr/sbin/fence_dummy").exists() {
@@ -54,13 +66,8 @@ fn topology_with_real_fence_agents() {
     std::fs::create_dir_all(&dir).unwrap();
     let status_file = dir.join("power");
     std::fs::write(&status_file, "on").unwrap();
-    let cib = Cib::parse(&cib(&status_file.display().to_string()), "test.xml").unwrap();
-    let (mut fencer, problems) = Fencer::from_cib(&cib, 7);
-    assert!(problems.is_empty(), "{problems:?}");
-    let mut runner = Runner::new(RunnerOptions {
-        rsctmp: dir.join("rsctmp"),
-        ..RunnerOptions::default()
-    });
+    let (mut fencer, mut runner) =
+        fencer_and_runner(&cib(&status_file.display().to_string()), &dir);
     let mut steps = Vec::new();
     let outcome = fence(
         &mut fencer,
@@ -129,13 +136,7 @@ fn a_device_without_a_host_list_is_asked_with_status() {
   </resources><constraints/></configuration><status/></cib>"#,
         power.display()
     );
-    let cib = Cib::parse(&xml, "status.xml").unwrap();
-    let (mut fencer, problems) = Fencer::from_cib(&cib, 1);
-    assert!(problems.is_empty(), "{problems:?}");
-    let mut runner = Runner::new(RunnerOptions {
-        rsctmp: dir.join("rsctmp"),
-        ..RunnerOptions::default()
-    });
+    let (mut fencer, mut runner) = fencer_and_runner(&xml, &dir);
     let mut steps = Vec::new();
     let outcome = fence(
         &mut fencer,
