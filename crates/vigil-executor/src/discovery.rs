@@ -128,7 +128,7 @@ pub fn systemd_agents(paths: &Paths) -> Vec<String> {
 }
 
 /// Agents of a standard (`provider` only for OCF; without one, every
-/// provider's agents, once each).
+/// provider's agents, provider after provider).
 pub fn agents(
     paths: &Paths,
     standard: Standard,
@@ -137,12 +137,13 @@ pub fn agents(
     Ok(match standard {
         Standard::Ocf => match provider {
             Some(p) => ocf_agents(paths, p)?,
+            // Each provider's list in turn, as crm_resource prints them.
             None => {
-                let mut all = BTreeSet::new();
+                let mut all = Vec::new();
                 for p in providers(paths) {
                     all.extend(ocf_agents(paths, &p)?);
                 }
-                all.into_iter().collect()
+                all
             }
         },
         Standard::Lsb => lsb_agents(paths),
@@ -317,7 +318,7 @@ mod tests {
         );
         assert_eq!(
             agents(&paths, Standard::Ocf, None).unwrap(),
-            ["Dummy", "Stateful"]
+            ["Dummy", "Dummy", "Stateful"]
         );
         assert_eq!(
             agents(&paths, Standard::Stonith, None).unwrap(),

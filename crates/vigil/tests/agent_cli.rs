@@ -473,3 +473,36 @@ fn exec_runs_a_recurring_monitor() {
     ]);
     assert_eq!(out.status.code(), Some(2), "clap: --interval needs --count");
 }
+
+#[test]
+fn listings_equal_crm_resources() {
+    if !installed("/usr/sbin/crm_resource") {
+        return;
+    }
+    let cases: [(&[&str], &[&str]); 6] = [
+        (&["resource", "standards"], &["--list-standards"]),
+        (&["resource", "providers"], &["--list-ocf-providers"]),
+        (&["resource", "agents", "ocf"], &["--list-agents", "ocf"]),
+        (
+            &["resource", "agents", "ocf:heartbeat"],
+            &["--list-agents", "ocf:heartbeat"],
+        ),
+        (
+            &["resource", "agents", "ocf:pacemaker"],
+            &["--list-agents", "ocf:pacemaker"],
+        ),
+        (&["resource", "agents", "lsb"], &["--list-agents", "lsb"]),
+    ];
+    for (ours, theirs) in cases {
+        let ours_out = text(&vigil().args(ours).output().unwrap().stdout);
+        let theirs_out = std::process::Command::new("crm_resource")
+            .args(theirs)
+            .output()
+            .unwrap();
+        assert_eq!(
+            ours_out,
+            text(&theirs_out.stdout),
+            "vigil {ours:?} vs crm_resource {theirs:?}"
+        );
+    }
+}
