@@ -260,6 +260,21 @@ impl Executor {
         Some(call)
     }
 
+    /// Cancel every call of `resource` (when it is forgotten, or before a
+    /// stop the caller wants on its own). Returns the calls cancelled.
+    pub fn cancel_resource(&mut self, now: Duration, resource: &str) -> Vec<CallId> {
+        let calls: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.op.resource == resource && !c.cancelled)
+            .map(|(id, _)| *id)
+            .collect();
+        for call in &calls {
+            self.cancel(now, *call);
+        }
+        calls
+    }
+
     /// The driver saw a run's process end (and reaped it).
     pub fn handle_exit(
         &mut self,

@@ -212,6 +212,24 @@ fn cancelling_a_running_one_shot_call_terminates_its_group() {
 }
 
 #[test]
+fn cancelling_a_resource_cancels_all_its_calls_and_no_others() {
+    let mut ex = Executor::new(Paths::default());
+    ex.submit(ms(0), dummy("a", "monitor").interval(ms(1000)));
+    ex.submit(ms(0), dummy("a", "monitor").interval(ms(5000)));
+    ex.submit(ms(0), dummy("b", "monitor").interval(ms(1000)));
+    let runs = spawned(&drain(&mut ex));
+    let a_run = runs.iter().find(|(_, k)| k.starts_with("a_")).unwrap().0;
+    let cancelled = ex.cancel_resource(ms(1), "a");
+    assert_eq!(cancelled.len(), 2);
+    // The queued one reports at once; the running one when it ends.
+    assert_eq!(reports(&drain(&mut ex)).len(), 1);
+    ex.handle_exit(ms(2), a_run, Exit::Code(0), "", "");
+    let outs = drain(&mut ex);
+    assert_eq!(reports(&outs)[0].status, ExecStatus::Cancelled);
+    assert_eq!(ex.pending(), 1, "b's monitor goes on");
+}
+
+#[test]
 fn secrets_are_masked_in_kept_output() {
     let mut ex = Executor::new(Paths::default());
     ex.submit(ms(0), dummy("a", "start").param("password", "s3cr3t"));

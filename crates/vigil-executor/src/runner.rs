@@ -196,6 +196,14 @@ impl Runner {
         known
     }
 
+    /// Cancel every call of a resource.
+    pub fn cancel_resource(&mut self, resource: &str) -> Vec<CallId> {
+        let now = self.now();
+        let calls = self.core.cancel_resource(now, resource);
+        self.drain();
+        calls
+    }
+
     /// Calls not yet finished (recurring ones until cancelled).
     pub fn pending(&self) -> usize {
         self.core.pending()
