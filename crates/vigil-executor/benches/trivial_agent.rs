@@ -5,8 +5,10 @@
 //! - the sans-IO core alone (submit, spawn order, exit, report): per op;
 //! - a bare `fork/exec/wait` of the agent (std `Command::status`), the
 //!   floor any executor pays;
-//! - Vigil's runner on the same agent, one operation at a time and with 8
-//!   resources in parallel, in operations per second;
+//! - Vigil's runner on the same agent, one operation at a time, and with
+//!   everything submitted at once over 1, 2 and 8 resources (operations of
+//!   one resource run one after another; of different ones, side by side),
+//!   in operations per second;
 //! - the overhead: runner time per op minus the bare spawn, i.e. the
 //!   process group, memfd output capture, environment, waiter thread,
 //!   bookkeeping and result mapping.
@@ -85,14 +87,23 @@ fn through_runner(runner: &mut Runner, spec: &AgentSpec) -> (Duration, Duration)
     (started.elapsed(), r.exec_time)
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
+fn median(v: Vec<Duration>) -> Duration {
+    percentile(v, 50)
+}
+
+fn percentile(mut v: Vec<Duration>, p: usize) -> Duration {
     v.sort();
-    v[v.len() / 2]
+    v[(v.len() * p / 100).min(v.len() - 1)]
 }
 
 /// Bare spawns and runner operations interleaved in rounds, so both see
 /// the same machine load; medians per op.
 struct Serial {
+    /// 99th percentiles of the bare spawn and of the runner.
+    bare_p99: Duration,
+    wall_p99: Duration,
+    /// Operations per second over the whole run (mean, not median).
+    ops_per_second: f64,
     bare: Duration,
     wall: Duration,
     exec: Duration,
@@ -102,18 +113,23 @@ struct Serial {
 fn serial(runner: &mut Runner, program: &Path, agent: &str, n: u32) -> Serial {
     let spec = AgentSpec::ocf("bench", agent);
     let (mut bare, mut wall, mut exec, mut book) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut total = Duration::ZERO;
     for _ in 0..n / 10 {
         for _ in 0..10 {
             bare.push(bare_spawn(program));
         }
         for _ in 0..10 {
             let (w, e) = through_runner(runner, &spec);
+            total += w;
             wall.push(w);
             exec.push(e);
             book.push(w.saturating_sub(e));
         }
     }
     Serial {
+        bare_p99: percentile(bare.clone(), 99),
+        wall_p99: percentile(wall.clone(), 99),
+        ops_per_second: f64::from(n / 10 * 10) / total.as_secs_f64(),
         bare: median(bare),
         wall: median(wall),
         exec: median(exec),
@@ -168,9 +184,14 @@ fn main() {
             us(s.bare)
         );
         println!(
-            "  agent {agent:<5} vigil runner, one at a time:  {} per op (median; {:.0} ops/s)",
+            "  agent {agent:<5} vigil runner, one at a time:  {} per op (median); {:.0} ops/s (mean)",
             us(s.wall),
-            1.0 / s.wall.as_secs_f64()
+            s.ops_per_second
+        );
+        println!(
+            "  agent {agent:<5}   99th percentile:            {} (bare: {})",
+            us(s.wall_p99),
+            us(s.bare_p99)
         );
         println!(
             "  agent {agent:<5}   of which agent exec time:   {} (spawn to reaped, as reported)",
@@ -184,8 +205,12 @@ fn main() {
             "  agent {agent:<5} vigil overhead over bare:     {} per op (target <= 2000 µs)",
             us(s.wall.saturating_sub(s.bare))
         );
-        let ops = runner_parallel(&mut runner, agent, 8, n / 8);
-        println!("  agent {agent:<5} vigil runner, 8 resources:    {ops:.0} ops/s");
+        for resources in [1, 2, 8] {
+            let ops = runner_parallel(&mut runner, agent, resources, n / resources);
+            println!(
+                "  agent {agent:<5} vigil runner, {resources} resource(s) queued at once: {ops:.0} ops/s"
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
