@@ -80,6 +80,15 @@ pub struct ExecArgs {
     /// Print what is executed and each result's summary on stderr.
     #[arg(short, long)]
     verbose: bool,
+    /// Output format: text, or json (one object per result, one per line).
+    #[arg(long = "output-as", value_enum, default_value = "text")]
+    output_as: OutputFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
 }
 
 /// The runner settings the CLI uses: default paths, `HA_RSCTMP` from the
@@ -164,6 +173,14 @@ fn build(args: &ExecArgs, agent: vigil_executor::AgentSpec) -> Result<Operation,
 fn exec(args: ExecArgs) -> ExitCode {
     let options = runner_options();
     let verbose = args.verbose;
+    let json = args.output_as == OutputFormat::Json;
+    let print = move |out: &mut dyn Write, r: &OpResult, started: Instant| {
+        if json {
+            print_json(out, r)
+        } else {
+            print_result(out, r, started)
+        }
+    };
     output::finish_with(1, move |out, err| {
         let spec = match resolve(&options.paths, &args.agent, err) {
             Ok(s) => discovery::concrete(&options.paths, &s),
@@ -213,14 +230,14 @@ fn exec(args: ExecArgs) -> ExitCode {
                 let Some(result) = runner.next_result(None) else {
                     break;
                 };
-                print_result(out, &result, started)?;
+                print(out, &result, started)?;
                 code = exit_code(&result);
             }
             runner.cancel(call);
             while runner.next_result(None).is_some() {}
         } else {
             let result = runner.run(op);
-            print_result(out, &result, started)?;
+            print(out, &result, started)?;
             code = exit_code(&result);
         }
         Ok(code)
@@ -250,6 +267,32 @@ fn native_meaning(r: &OpResult, code: i32) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// One result as a JSON object on one line.
+fn print_json(out: &mut dyn Write, r: &OpResult) -> std::io::Result<()> {
+    let (exit_code, signal) = match &r.exit {
+        Some(Exit::Code(c)) => (Some(*c), None),
+        Some(Exit::Signaled(s)) => (None, Some(*s)),
+        _ => (None, None),
+    };
+    let v = serde_json::json!({
+        "resource": r.resource,
+        "agent": r.agent.to_string(),
+        "action": r.action,
+        "interval_ms": r.interval.as_millis() as u64,
+        "rc": r.rc.0,
+        "rc_name": r.rc.name(),
+        "status": r.status.name(),
+        "agent_exit_code": exit_code,
+        "agent_signal": signal,
+        "exit_reason": r.exit_reason,
+        "exec_time_ms": r.exec_time.as_millis() as u64,
+        "queue_time_ms": r.queue_time.as_millis() as u64,
+        "stdout": r.stdout,
+        "stderr": r.stderr,
+    });
+    writeln!(out, "{v}")
 }
 
 fn print_result(out: &mut dyn Write, r: &OpResult, started: Instant) -> std::io::Result<()> {

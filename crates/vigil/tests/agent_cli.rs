@@ -506,3 +506,33 @@ fn listings_equal_crm_resources() {
         );
     }
 }
+
+#[test]
+fn exec_speaks_json_for_machines() {
+    if !installed("/usr/lib/ocf/resource.d/heartbeat/IPaddr2") {
+        return;
+    }
+    let out = vigil()
+        .args([
+            "agent",
+            "exec",
+            "ocf:heartbeat:IPaddr2",
+            "validate-all",
+            "--output-as",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["rc"], 6);
+    assert_eq!(v["rc_name"], "not configured");
+    assert_eq!(v["status"], "complete");
+    assert_eq!(v["agent"], "ocf:heartbeat:IPaddr2");
+    assert_eq!(v["agent_exit_code"], 6);
+    assert_eq!(
+        v["exit_reason"],
+        "IP address (the ip parameter) is mandatory"
+    );
+    assert!(v["exec_time_ms"].is_u64());
+}
