@@ -29,6 +29,16 @@ pub enum StonithCommand {
         after_help = "Exit status: 0 fenced, 1 fencing failed, 64 usage error, 66 no CIB, 78 unreadable CIB."
     )]
     Fence(FenceArgs),
+    /// List the fence agents installed, one per line (pcs stonith list).
+    List,
+    /// Show a fence agent's options (pcs stonith describe).
+    Describe {
+        /// `fence_NAME` or `stonith:fence_NAME`.
+        agent: String,
+        /// Also show advanced and deprecated options.
+        #[arg(long)]
+        full: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -52,6 +62,17 @@ pub struct FenceArgs {
 pub fn run(cmd: StonithCommand) -> ExitCode {
     match cmd {
         StonithCommand::Fence(args) => fence_node(args),
+        StonithCommand::List => crate::resource::run(crate::resource::ResourceCommand::Agents {
+            filter: Some("stonith".to_string()),
+        }),
+        StonithCommand::Describe { agent, full } => {
+            let agent = if agent.contains(':') {
+                agent
+            } else {
+                format!("stonith:{agent}")
+            };
+            crate::resource::run(crate::resource::ResourceCommand::Describe { agent, full })
+        }
     }
 }
 
