@@ -4,11 +4,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod agent;
 mod explain;
 mod input;
 mod keygen;
 mod output;
+mod resource;
 mod simulate;
+mod stonith;
 mod transition_json;
 mod verify;
 
@@ -37,6 +40,15 @@ enum Command {
     Explain(explain::Args),
     /// Generate the cluster's authentication key (corosync-keygen).
     Keygen(keygen::Args),
+    /// Resource agents: standards, providers, agents, describe.
+    #[command(subcommand)]
+    Resource(resource::ResourceCommand),
+    /// Run one action of a real agent, the way the cluster would.
+    #[command(subcommand)]
+    Agent(agent::AgentCommand),
+    /// Fencing: fence a node with the devices a CIB configures.
+    #[command(subcommand)]
+    Stonith(stonith::StonithCommand),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +58,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Resource(cmd) => resource::run(cmd),
+        Command::Agent(cmd) => agent::run(cmd),
+        Command::Stonith(cmd) => stonith::run(cmd),
     }
 }
