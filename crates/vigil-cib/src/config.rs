@@ -408,8 +408,12 @@ impl Resource {
                     );
                     return None;
                 };
-                let attrs =
-                    |x: &Element| -> BTreeMap<String, String> { x.attrs.iter().cloned().collect() };
+                let attrs = |x: &Element| -> BTreeMap<String, String> {
+                    x.attrs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                };
                 let network = e.child("network");
                 let storage = e.child("storage");
                 ResourceKind::Bundle(Box::new(Bundle {
@@ -479,8 +483,8 @@ fn read_ops(e: &Element, root: &Element, diags: &mut Diagnostics) -> Vec<OpDef> 
             let attrs = op
                 .attrs
                 .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "id" | "name" | "interval" | "role"))
-                .cloned()
+                .filter(|(k, _)| !matches!(*k, "id" | "name" | "interval" | "role"))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             out.push(OpDef {
                 id: op.id().to_string(),

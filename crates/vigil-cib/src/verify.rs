@@ -772,8 +772,7 @@ impl<'a> Checker<'a> {
         if e.attr("id-ref").is_some() {
             self.check_idref(e, &owner);
             for (k, _) in &e.attrs {
-                let allowed =
-                    matches!(k.as_str(), "id-ref" | "id") || (e.name == "nvpair" && k == "name");
+                let allowed = matches!(k, "id-ref" | "id") || (e.name == "nvpair" && k == "name");
                 if !allowed {
                     self.error(
                         e,
@@ -787,7 +786,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(allowed) = allowed_attributes(&e.name) {
             for (k, _) in &e.attrs {
-                if !allowed.contains(&k.as_str()) {
+                if !allowed.contains(&k) {
                     if let Some(meant) = did_you_mean(k, allowed.iter().copied())
                         && e.attr(meant).is_none()
                     {
@@ -2205,14 +2204,14 @@ impl<'a> Checker<'a> {
                 );
             }
             for (k, v) in &d.attrs {
-                if DURATION_FIELDS.contains(&k.as_str()) && v.trim().parse::<i32>().is_err() {
+                if DURATION_FIELDS.contains(&k) && v.trim().parse::<i32>().is_err() {
                     self.error(
                         d,
                         d.id(),
                         format!("duration {k}={v:?} is not a whole number"),
                         format!("use a number, e.g. {k}=\"1\""),
                     );
-                } else if k != "id" && !DURATION_FIELDS.contains(&k.as_str()) {
+                } else if k != "id" && !DURATION_FIELDS.contains(&k) {
                     self.warn(
                         d,
                         d.id(),
@@ -2239,7 +2238,7 @@ impl<'a> Checker<'a> {
                         "date_spec yearsdays is not read by Pacemaker".into(),
                         "use yeardays".into(),
                     );
-                } else if SPEC_FIELDS.contains(&k.as_str()) {
+                } else if SPEC_FIELDS.contains(&k) {
                     if SpecRange::parse(v).is_none() {
                         self.error(
                             s,

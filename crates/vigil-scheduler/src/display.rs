@@ -483,7 +483,7 @@ fn failed_probe(cluster: &Cluster, r: RscId, node: Option<NodeId>) -> Option<i32
             if node.is_some_and(|x| x != *n) {
                 continue;
             }
-            if op.operation == "monitor"
+            if op.operation() == "monitor"
                 && op.interval_ms == 0
                 && !matches!(op.op_status, -1 | 1)
                 && !matches!(op.rc_code, 0 | 7 | 8 | 190 | 191)

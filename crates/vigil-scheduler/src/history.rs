@@ -873,7 +873,7 @@ fn unpack_op(
     replay: &mut Replay,
     failed_ops: &mut Vec<FailedOp>,
 ) {
-    let task = op.operation.as_str();
+    let task = op.operation();
     if task == "notify" || task == "meta-data" {
         return;
     }
@@ -1127,7 +1127,7 @@ fn update_state_on_success(
         replay.role = Role::Stopped;
     } else if task == "monitor" {
         if let Some(lf) = replay.last_failure
-            && ops[lf].operation_key == op.operation_key
+            && ops[lf].operation_key() == op.operation_key()
         {
             clear_past_failure = true;
         }
@@ -1196,7 +1196,7 @@ fn record_failure(
         op: op.clone(),
     });
     let on_fail =
-        crate::failures::op_on_fail(cluster, r, task, op.interval_ms, Some(&op.operation_key));
+        crate::failures::op_on_fail(cluster, r, task, op.interval_ms, Some(op.operation_key()));
     if on_fail_rank(on_fail) > on_fail_rank(replay.on_fail)
         || (replay.on_fail == OnFail::Ignore && on_fail != OnFail::Ignore)
     {

@@ -23,7 +23,7 @@ fn find_op(
         .iter()
         .filter(|(n, op)| {
             *n == node
-                && op.operation == task
+                && op.operation() == task
                 && source.is_none_or(|s| op.attr("migrate_source") == Some(s))
         })
         .map(|(_, op)| op)
@@ -41,9 +41,9 @@ fn newer_state_on(
     except: &[&str],
 ) -> bool {
     cluster.history_index.get(rsc_id).is_some_and(|entries| {
-        entries.iter().any(|(n, op)| {
-            *n == node && op.call_id > than && !except.contains(&op.operation.as_str())
-        })
+        entries
+            .iter()
+            .any(|(n, op)| *n == node && op.call_id > than && !except.contains(&op.operation()))
     })
 }
 
@@ -95,7 +95,7 @@ pub(crate) fn unpack_migrate_to_success(
             entries.iter().any(|(nn, o)| {
                 *nn == t
                     && o.call_id > after
-                    && o.operation != "migrate_from"
+                    && o.operation() != "migrate_from"
                     && !(migrate_from.is_none() && o.call_id < 0)
                     && (migrate_from.is_some() || newer_across_nodes(o, op))
             })

@@ -296,7 +296,8 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
             let e = at_mut(root, &path);
             let what = describe(e);
             let i = rng.below(e.attrs.len());
-            let (name, _) = e.attrs.remove(i);
+            let name = e.attrs.iter().nth(i)?.0.to_string();
+            e.remove_attr(&name);
             Some(format!("delete attribute {name} of {what}"))
         }
         1 | 2 => {
@@ -309,8 +310,8 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
             let e = at_mut(root, &path);
             let what = describe(e);
             let i = rng.below(e.attrs.len());
-            let name = e.attrs[i].0.clone();
-            e.attrs[i].1 = value.clone();
+            let name = e.attrs.iter().nth(i)?.0.to_string();
+            e.set_attr(&name, &value);
             Some(format!(
                 "set {name} of {what} to {:?}",
                 truncate_for_display(&value)

@@ -18,7 +18,9 @@
 
 use std::fmt::Write as _;
 
+mod attributes;
 mod parse;
+pub use attributes::{Attributes, Iter as AttributesIter, NAMES};
 pub use parse::{ParseError, parse};
 
 /// One node of the tree.
@@ -33,7 +35,7 @@ pub enum Node {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
     pub name: String,
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Attributes,
     pub children: Vec<Node>,
     /// 1-based line of the element's start tag in the source; 0 when built in memory.
     pub line: u32,
@@ -48,7 +50,7 @@ impl Element {
     }
 
     /// Builder: add an attribute (replacing an existing one of the same name).
-    pub fn with_attr(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub fn with_attr(mut self, name: &str, value: impl AsRef<str>) -> Self {
         self.set_attr(name, value);
         self
     }
@@ -60,10 +62,7 @@ impl Element {
     }
 
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.attrs.get(name)
     }
 
     /// The `id` attribute, or "" when absent.
@@ -72,17 +71,12 @@ impl Element {
     }
 
     /// Set an attribute, keeping its position when it already exists.
-    pub fn set_attr(&mut self, name: &str, value: impl Into<String>) {
-        let value = value.into();
-        match self.attrs.iter_mut().find(|(k, _)| k == name) {
-            Some((_, v)) => *v = value,
-            None => self.attrs.push((name.to_string(), value)),
-        }
+    pub fn set_attr(&mut self, name: &str, value: impl AsRef<str>) {
+        self.attrs.set(name, value.as_ref());
     }
 
     pub fn remove_attr(&mut self, name: &str) -> Option<String> {
-        let pos = self.attrs.iter().position(|(k, _)| k == name)?;
-        Some(self.attrs.remove(pos).1)
+        self.attrs.remove(name)
     }
 
     /// Child elements, in order (comments and text skipped).
