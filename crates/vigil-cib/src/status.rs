@@ -2,6 +2,7 @@
 //! attributes and the history of every operation run on the node.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use vigil_xml::{Attributes, Element};
 
 use crate::Diagnostics;
@@ -28,17 +29,44 @@ pub struct NodeState {
 }
 
 /// One `<lrm_resource>`: what a node's executor knows about a resource.
+///
+/// Like [`LrmOp`], it reads its identity from the attributes as written,
+/// shared with the document, and its operations are shared too: the
+/// scheduler keeps a copy of every node's history of every resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LrmResource {
-    pub id: String,
-    pub class: String,
-    pub provider: Option<String>,
-    pub agent: String,
-    pub container: Option<String>,
+    /// `id`, `class`, `provider`, `type`, `container`, ... as written.
+    pub attrs: Attributes,
     /// When the node's shutdown began, if the resource stopped because of
     /// it while shutdown locks are on (`shutdown-lock`).
     pub shutdown_lock: Option<i64>,
-    pub ops: Vec<LrmOp>,
+    pub ops: Arc<[LrmOp]>,
+}
+
+impl LrmResource {
+    /// The resource's id in the history (`rsc`, or `rsc:N` for an
+    /// anonymous clone instance).
+    pub fn id(&self) -> &str {
+        self.attrs.get("id").unwrap_or("")
+    }
+
+    pub fn class(&self) -> &str {
+        self.attrs.get("class").unwrap_or("")
+    }
+
+    pub fn provider(&self) -> Option<&str> {
+        self.attrs.get("provider")
+    }
+
+    /// The agent (`type`).
+    pub fn agent(&self) -> &str {
+        self.attrs.get("type").unwrap_or("")
+    }
+
+    /// The guest node's container, for a guest connection.
+    pub fn container(&self) -> Option<&str> {
+        self.attrs.get("container")
+    }
 }
 
 /// One `<lrm_rsc_op>`: the last result of one operation.
@@ -103,11 +131,7 @@ impl Status {
             {
                 for r in list.elements_named("lrm_resource") {
                     resources.push(LrmResource {
-                        id: r.id().to_string(),
-                        class: r.attr("class").unwrap_or("").to_string(),
-                        provider: r.attr("provider").map(str::to_string),
-                        agent: r.attr("type").unwrap_or("").to_string(),
-                        container: r.attr("container").map(str::to_string),
+                        attrs: r.attrs.clone(),
                         shutdown_lock: r.attr("shutdown-lock").and_then(|v| v.trim().parse().ok()),
                         ops: r
                             .elements_named("lrm_rsc_op")

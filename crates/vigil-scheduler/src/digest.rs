@@ -396,10 +396,9 @@ fn recorded_agent_differs(
     r: RscId,
     lrm: &vigil_cib::status::LrmResource,
 ) -> bool {
-    cluster.resources[r]
-        .agent
-        .as_ref()
-        .is_some_and(|a| a.class != lrm.class || a.provider != lrm.provider || a.kind != lrm.agent)
+    cluster.resources[r].agent.as_ref().is_some_and(|a| {
+        a.class != lrm.class() || a.provider.as_deref() != lrm.provider() || a.kind != lrm.agent()
+    })
 }
 
 /// Remove a resource's history from a node (after any stop, before any
@@ -438,8 +437,9 @@ fn agent_changed(
     let Some(agent) = cluster.resources[r].agent.clone() else {
         return false;
     };
-    let changed =
-        agent.class != lrm.class || agent.provider != lrm.provider || agent.kind != lrm.agent;
+    let changed = agent.class != lrm.class()
+        || agent.provider.as_deref() != lrm.provider()
+        || agent.kind != lrm.agent();
     if changed {
         crate::fencing::device_changed_unfencing(cluster, r, n, "Device definition changed");
         stop_action(cluster, r, Some(n), false);
