@@ -679,8 +679,9 @@ pub struct Cluster {
     /// A fence device provides unfencing.
     pub unfencing_enabled: bool,
     pub warnings: Vec<String>,
-    /// Score trace lines for `--show-scores`.
-    pub score_log: Vec<String>,
+    /// The allocation scores for `--show-scores`, as logged
+    /// ([`Cluster::score_lines`] renders them).
+    pub score_log: Vec<LoggedScore>,
     pub promotion_log: Vec<String>,
     pub fencing_levels: Vec<vigil_cib::config::FencingLevel>,
     pub recheck_by: Option<i64>,
@@ -719,6 +720,15 @@ pub struct NodeHistory {
     pub lrm: vigil_cib::status::LrmResource,
 }
 
+/// A resource's allocation score on a node, as `function` logged it.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedScore {
+    pub function: &'static str,
+    pub rsc: RscId,
+    pub node: NodeId,
+    pub score: Score,
+}
+
 /// An ordering between actions of resources, by task, resolved once
 /// actions are created (so it applies to whatever actions exist).
 #[derive(Debug, Clone)]
@@ -734,6 +744,17 @@ pub struct RscOrdering {
 }
 
 impl Cluster {
+    /// The logged allocation scores as crm_simulate prints them
+    /// (`FUNCTION: RSC allocation score on NODE: SCORE`), in logging order.
+    pub fn score_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.score_log.iter().map(|l| {
+            format!(
+                "{}: {} allocation score on {}: {}",
+                l.function, self.resources[l.rsc].id, self.nodes[l.node].name, l.score
+            )
+        })
+    }
+
     pub fn node_name(&self, n: NodeId) -> &str {
         &self.nodes[n].name
     }

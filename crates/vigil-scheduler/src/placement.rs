@@ -978,13 +978,14 @@ fn best_score_matching_attr(cluster: &Cluster, r: RscId, attr: &str, value: Opti
 /// Record the allocation scores of a resource for `--show-scores`.
 pub(crate) fn log_scores(cluster: &mut Cluster, r: RscId, function: &'static str) {
     ledger::checkpoint(cluster, r, |_| ledger::Moment::Logged(function));
-    let rsc = &cluster.resources[r];
-    let mut lines = Vec::new();
-    for (&n, &s) in &rsc.allowed {
-        lines.push(format!(
-            "{function}: {} allocation score on {}: {}",
-            rsc.id, cluster.nodes[n].name, s
-        ));
-    }
-    cluster.score_log.extend(lines);
+    let logged = cluster.resources[r]
+        .allowed
+        .iter()
+        .map(|(&node, &score)| LoggedScore {
+            function,
+            rsc: r,
+            node,
+            score,
+        });
+    cluster.score_log.extend(logged);
 }
