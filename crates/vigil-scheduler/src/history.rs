@@ -430,13 +430,14 @@ pub(crate) fn apply_node_attributes(cluster: &mut Cluster, n: NodeId) {
 /// describes. History of anonymous clones is matched to instances by
 /// node: an instance already active there, else the first inactive one.
 fn locate_resource(cluster: &mut Cluster, n: NodeId, lrm: &LrmResource) -> Option<RscId> {
-    let exact = cluster.resources.iter().position(|r| r.id == lrm.id());
+    let id = lrm.id();
+    let exact = cluster.resources.iter().position(|r| r.id == id);
     let mut rsc = match exact {
         Some(r) if !cluster.resources[r].is_primitive() => return None,
         Some(r) => Some(r),
         None => {
             // Anonymous clone history without an instance number.
-            let zero = format!("{}:0", strip_instance(lrm.id()));
+            let zero = format!("{}:0", strip_instance(id));
             cluster
                 .resources
                 .iter()
@@ -448,13 +449,13 @@ fn locate_resource(cluster: &mut Cluster, n: NodeId, lrm: &LrmResource) -> Optio
         && let Some(parent) = clone_ancestor(cluster, r)
         && is_anonymous_instance(cluster, r)
     {
-        let base = strip_instance(lrm.id()).to_string();
+        let base = strip_instance(id).to_string();
         rsc = Some(find_anonymous_clone(cluster, n, parent, &base, lrm));
     }
     if let Some(r) = rsc
-        && cluster.resources[r].id != lrm.id()
+        && cluster.resources[r].id != id
     {
-        cluster.resources[r].history_name = Some(lrm.id().to_string());
+        cluster.resources[r].history_name = Some(id.to_string());
     }
     rsc
 }

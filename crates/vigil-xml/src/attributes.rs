@@ -4,66 +4,39 @@
 //! twenty on each of tens of thousands of operation records). Kept as a
 //! pair of `String`s each, they cost two allocations and 48 bytes of
 //! pointers per attribute before any text, and dominate the memory of
-//! every tool that reads the CIB. Here one element's attributes are one
-//! string (the values, and the names Pacemaker's schema does not know)
-//! and one slot per attribute; a name the schema knows is a number into
-//! [`NAMES`]. The storage is reference counted, so a clone costs nothing
-//! (the typed view keeps the attributes of history records this way);
-//! changing attributes that are shared copies them first.
+//! every tool that reads the CIB. Here all of one element's attributes
+//! are one string: per attribute its name (a number into [`NAMES`] when
+//! Pacemaker's schema knows it, else the name itself) and its value, each
+//! preceded by its length. The string is reference counted, so a clone
+//! costs nothing (the typed view keeps the attributes of history records
+//! this way); changing attributes that are shared copies them first.
+//!
+//! The encoding, attribute after attribute:
+//!
+//! ```text
+//! code [len name] len value
+//! ```
+//!
+//! where `code` is 0 for a name written out (its length and text follow)
+//! or `k + 1` for `NAMES[k]`, and every number is written in base 64,
+//! least significant digit first, one byte per digit: `0x00..=0x3f` is a
+//! last digit and `0x40` marks a digit that more follow. These bytes are
+//! ASCII, so the whole stays a `str`.
 
 use std::fmt;
 use std::sync::Arc;
 
 /// An element's attributes, in document order.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Attributes(Option<Arc<Packed>>);
-
-#[derive(PartialEq, Eq)]
-struct Packed {
-    /// Each attribute's name (when not in [`NAMES`]) and value, back to
-    /// back in attribute order.
-    text: Box<str>,
-    slots: Box<[Slot]>,
-}
-
-/// Where one attribute is: its name, and where its value ends in the text
-/// (the value starts where the previous attribute, or its own name, ends).
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Slot {
-    name: Name,
-    end: u32,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Name {
-    /// `NAMES[i]`.
-    Known(u16),
-    /// In the text, ending here (starting where the previous attribute ends).
-    Inline(u32),
-}
-
-impl Packed {
-    fn get(&self, i: usize) -> (&str, &str) {
-        let start = match i {
-            0 => 0,
-            _ => self.slots[i - 1].end as usize,
-        };
-        let slot = self.slots[i];
-        let (name, value_start) = match slot.name {
-            Name::Known(k) => (NAMES[usize::from(k)], start),
-            Name::Inline(end) => (&self.text[start..end as usize], end as usize),
-        };
-        (name, &self.text[value_start..slot.end as usize])
-    }
-}
+pub struct Attributes(Option<Arc<str>>);
 
 impl Attributes {
     pub fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, |p| p.slots.len())
+        self.iter().count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_none()
     }
 
     /// The value of the attribute `name`.
@@ -73,10 +46,7 @@ impl Attributes {
 
     /// Every attribute as (name, value), in order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            packed: self.0.as_deref(),
-            next: 0,
-        }
+        Iter(Reader::of(self))
     }
 
     /// Set an attribute, keeping its position when it already exists.
@@ -134,87 +104,127 @@ impl<'a> IntoIterator for &'a Attributes {
 
 /// The attributes of an [`Attributes`], in order.
 #[derive(Clone)]
-pub struct Iter<'a> {
-    packed: Option<&'a Packed>,
-    next: usize,
-}
+pub struct Iter<'a>(Reader<'a>);
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a str, &'a str);
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
-        let packed = self.packed?;
-        if self.next >= packed.slots.len() {
+        let r = &mut self.0;
+        if r.done() {
             return None;
         }
-        self.next += 1;
-        Some(packed.get(self.next - 1))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.packed.map_or(0, |p| p.slots.len()) - self.next;
-        (n, Some(n))
+        let name = match r.number() {
+            0 => r.text(),
+            code => NAMES[code - 1],
+        };
+        Some((name, r.text()))
     }
 }
 
-impl ExactSizeIterator for Iter<'_> {}
+/// Reads the encoding from the start.
+#[derive(Clone)]
+struct Reader<'a> {
+    packed: &'a str,
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn of(attrs: &'a Attributes) -> Self {
+        Reader {
+            packed: attrs.0.as_deref().unwrap_or(""),
+            at: 0,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.at >= self.packed.len()
+    }
+
+    fn number(&mut self) -> usize {
+        let bytes = self.packed.as_bytes();
+        let mut n = 0;
+        let mut shift = 0;
+        loop {
+            let digit = bytes[self.at];
+            self.at += 1;
+            n |= usize::from(digit & 0x3f) << shift;
+            if digit & 0x40 == 0 {
+                return n;
+            }
+            shift += 6;
+        }
+    }
+
+    /// A length and the text it measures.
+    fn text(&mut self) -> &'a str {
+        let len = self.number();
+        let text = &self.packed[self.at..self.at + len];
+        self.at += len;
+        text
+    }
+}
 
 /// Collects attributes one at a time (the parser reuses one for every
 /// element, so reading a document allocates only the finished sets).
 #[derive(Default)]
 pub(crate) struct Builder {
-    text: String,
-    slots: Vec<Slot>,
+    packed: String,
+    /// A value being written, before its length is known.
+    value: String,
 }
 
 impl Builder {
     pub(crate) fn push(&mut self, name: &str, value: &str) {
-        let written: Result<(), std::convert::Infallible> = self.push_with(name, |text| {
-            text.push_str(value);
-            Ok(())
-        });
-        let Ok(()) = written;
+        self.push_name(name);
+        self.push_text(value);
     }
 
-    /// Add an attribute whose value `write_value` appends to the text.
+    /// Add an attribute whose value `write_value` writes.
     pub(crate) fn push_with<E>(
         &mut self,
         name: &str,
         write_value: impl FnOnce(&mut String) -> Result<(), E>,
     ) -> Result<(), E> {
-        let name = match NAMES.binary_search(&name) {
-            Ok(k) => Name::Known(k as u16),
-            Err(_) => {
-                self.text.push_str(name);
-                Name::Inline(offset(self.text.len()))
-            }
-        };
-        write_value(&mut self.text)?;
-        self.slots.push(Slot {
-            name,
-            end: offset(self.text.len()),
-        });
+        let mut value = std::mem::take(&mut self.value);
+        value.clear();
+        write_value(&mut value)?;
+        self.push(name, &value);
+        self.value = value;
         Ok(())
+    }
+
+    fn push_name(&mut self, name: &str) {
+        match NAMES.binary_search(&name) {
+            Ok(k) => self.push_number(k + 1),
+            Err(_) => {
+                self.push_number(0);
+                self.push_text(name);
+            }
+        }
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.push_number(text.len());
+        self.packed.push_str(text);
+    }
+
+    fn push_number(&mut self, mut n: usize) {
+        while n >= 0x40 {
+            self.packed.push(char::from(0x40 | (n & 0x3f) as u8));
+            n >>= 6;
+        }
+        self.packed.push(char::from(n as u8));
     }
 
     /// The attributes collected, leaving the builder empty for the next set.
     pub(crate) fn finish(&mut self) -> Attributes {
-        if self.slots.is_empty() {
+        if self.packed.is_empty() {
             return Attributes(None);
         }
-        let packed = Packed {
-            text: self.text.as_str().into(),
-            slots: self.slots.as_slice().into(),
-        };
-        self.text.clear();
-        self.slots.clear();
-        Attributes(Some(Arc::new(packed)))
+        let packed = Arc::from(self.packed.as_str());
+        self.packed.clear();
+        Attributes(Some(packed))
     }
-}
-
-/// One element's attributes are at most 4 GiB of text (the parser checks
-/// before building them; in memory, more is a bug).
-fn offset(len: usize) -> u32 {
-    u32::try_from(len).expect("the attributes of one element exceed 4 GiB")
 }
 
 /// Names of the Pacemaker CIB (attributes and elements), sorted: an
@@ -409,7 +419,19 @@ mod tests {
     #[test]
     fn names_are_sorted_and_distinct() {
         assert!(NAMES.windows(2).all(|w| w[0] < w[1]));
-        assert!(NAMES.len() <= usize::from(u16::MAX));
+    }
+
+    #[test]
+    fn long_names_and_values_keep_their_length() {
+        for len in [0, 1, 63, 64, 65, 4095, 4096, 4097, 300_000] {
+            let long = "é".repeat(len);
+            let a: Attributes = [("id", long.as_str()), (long.as_str(), "v")]
+                .into_iter()
+                .collect();
+            assert_eq!(a.get("id"), Some(long.as_str()), "{len}");
+            assert_eq!(a.get(&long), Some("v"), "{len}");
+            assert_eq!(a.len(), 2);
+        }
     }
 
     #[test]
@@ -426,7 +448,6 @@ mod tests {
         assert_eq!(a.get("value"), Some("1"));
         assert_eq!(a.get("name"), None);
         assert_eq!(a.len(), 4);
-        assert_eq!(a.iter().len(), 4);
     }
 
     #[test]

@@ -127,12 +127,6 @@ pub fn parse(src: &str) -> Result<Element, ParseError> {
                         ),
                     ));
                 }
-                if u32::try_from(tag.len()).is_err() {
-                    return Err(pos.error(
-                        start,
-                        format!("the start tag of <{name}> is over 4 GiB long"),
-                    ));
-                }
                 for attr in tag.attributes() {
                     let attr = attr.map_err(|e| {
                         let (at, message) = attribute_problem(&e, &name, src, start);
