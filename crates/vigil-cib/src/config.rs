@@ -7,6 +7,7 @@
 //! `<master>` elements are resolved here so later stages see one shape.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use vigil_xml::Element;
 
@@ -69,7 +70,8 @@ pub struct Primitive {
     pub provider: Option<String>,
     pub agent: String,
     pub template: Option<String>,
-    pub ops: Vec<OpDef>,
+    /// Shared: every instance of a clone has the same operations.
+    pub ops: Arc<[OpDef]>,
 }
 
 impl Primitive {
@@ -371,7 +373,7 @@ impl Resource {
                     provider: pick("provider").map(str::to_string),
                     agent: agent.to_string(),
                     template: template.map(|t| t.id().to_string()),
-                    ops,
+                    ops: ops.into(),
                 })
             }
             "group" => ResourceKind::Group(

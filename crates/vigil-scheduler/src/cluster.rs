@@ -6,6 +6,7 @@
 //! configuration's order, never a hash order, so results are deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use vigil_cib::Score;
 use vigil_cib::config::OpDef;
@@ -180,7 +181,9 @@ pub struct Resource {
     pub parent: Option<RscId>,
     pub children: Vec<RscId>,
     pub agent: Option<Agent>,
-    pub ops: Vec<OpDef>,
+    /// The operations configured (shared with the configuration and
+    /// between clone instances).
+    pub ops: Arc<[OpDef]>,
     pub meta: BTreeMap<String, String>,
     pub params: BTreeMap<String, String>,
     /// The instance attribute blocks (parameters may depend on the node).
