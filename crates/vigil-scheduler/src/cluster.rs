@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use vigil_cib::Score;
 use vigil_cib::config::OpDef;
+use vigil_cib::status::{LrmOp, LrmResource};
 use vigil_cib::time::DateTime;
 
 pub type NodeId = usize;
@@ -690,7 +691,7 @@ pub struct Cluster {
     pub recheck_by: Option<i64>,
     pub op_defaults: Vec<vigil_cib::nvset::NvSet>,
     /// Every history entry by `lrm_resource` id, for cross-node lookups.
-    pub history_index: BTreeMap<String, Vec<(NodeId, vigil_cib::status::LrmOp)>>,
+    pub history_index: HistoryIndex,
     /// Recurring monitors whose failures expired: (rsc, node, task, interval).
     pub expired_monitors: Vec<(RscId, NodeId, String, u64)>,
 
@@ -721,6 +722,39 @@ pub struct NodeHistory {
     pub node: NodeId,
     pub rsc: RscId,
     pub lrm: vigil_cib::status::LrmResource,
+}
+
+/// Every node's operation history of each `lrm_resource` id (shared with
+/// the status section, not copied).
+#[derive(Debug, Clone, Default)]
+pub struct HistoryIndex(BTreeMap<String, Vec<NodeOps>>);
+
+/// The operations one node has recorded for a resource.
+type NodeOps = (NodeId, Arc<[LrmOp]>);
+
+impl HistoryIndex {
+    /// Add what node `n` knows about a resource (nothing, if it has no
+    /// operations).
+    pub fn add(&mut self, n: NodeId, lrm: &LrmResource) {
+        if !lrm.ops.is_empty() {
+            let entries = self.0.entry(lrm.id().to_string()).or_default();
+            entries.push((n, lrm.ops.clone()));
+        }
+    }
+
+    /// Whether any node has an operation recorded for `id`.
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
+    /// Every operation recorded for `id`, with its node, in status order.
+    pub fn ops(&self, id: &str) -> impl Iterator<Item = (NodeId, &LrmOp)> {
+        self.0
+            .get(id)
+            .into_iter()
+            .flatten()
+            .flat_map(|(n, ops)| ops.iter().map(move |op| (*n, op)))
+    }
 }
 
 /// A resource's allocation score on a node, as `function` logged it.

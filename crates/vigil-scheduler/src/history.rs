@@ -57,13 +57,7 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
     for ns in &cib.status.nodes {
         if let Some(n) = find_node_for_state(cluster, ns) {
             for lrm in &ns.resources {
-                for op in lrm.ops.iter() {
-                    cluster
-                        .history_index
-                        .entry(lrm.id().to_string())
-                        .or_default()
-                        .push((n, op.clone()));
-                }
+                cluster.history_index.add(n, lrm);
             }
         }
     }
@@ -141,13 +135,7 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
                 cluster.nodes[n].remote_was_fenced =
                     ns.attrs.get("node_fenced").is_some_and(|v| v != "0");
                 for lrm in &ns.resources {
-                    for op in lrm.ops.iter() {
-                        cluster
-                            .history_index
-                            .entry(lrm.id().to_string())
-                            .or_default()
-                            .push((n, op.clone()));
-                    }
+                    cluster.history_index.add(n, lrm);
                 }
             }
         }
