@@ -330,7 +330,7 @@ impl Resource {
         let sets = |e: &Element, name: &str, diags: &mut Diagnostics| {
             NvSet::all_in(e, &[name], root, diags)
         };
-        let kind = match e.name.as_str() {
+        let kind = match &*e.name {
             "primitive" => {
                 let template = e.attr("template").and_then(|t| match templates.get(t) {
                     Some(t) => Some(*t),
@@ -385,7 +385,7 @@ impl Resource {
             "clone" | "master" => {
                 let child = e
                     .elements()
-                    .find(|c| matches!(c.name.as_str(), "primitive" | "group"))
+                    .find(|c| matches!(&*c.name, "primitive" | "group"))
                     .and_then(|c| Resource::from_element(c, root, templates, diags));
                 let Some(child) = child else {
                     diags.error(
@@ -402,7 +402,7 @@ impl Resource {
             "bundle" => {
                 let container_el = e
                     .elements()
-                    .find(|c| matches!(c.name.as_str(), "docker" | "podman" | "rkt"));
+                    .find(|c| matches!(&*c.name, "docker" | "podman" | "rkt"));
                 let Some(container_el) = container_el else {
                     diags.error(
                         e,
@@ -419,7 +419,7 @@ impl Resource {
                 let network = e.child("network");
                 let storage = e.child("storage");
                 ResourceKind::Bundle(Box::new(Bundle {
-                    container_type: container_el.name.clone(),
+                    container_type: container_el.name.to_string(),
                     container: attrs(container_el),
                     network: network.map(attrs),
                     port_mappings: network
@@ -527,7 +527,7 @@ impl Constraint {
                 .collect()
         };
         let id = e.id().to_string();
-        Some(match e.name.as_str() {
+        Some(match &*e.name {
             "rsc_location" => Constraint::Location(Location {
                 id,
                 rsc: attr(e, "rsc"),

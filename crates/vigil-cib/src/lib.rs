@@ -110,7 +110,7 @@ impl Cib {
             return Err(CibError::NotACib {
                 path: path.to_string(),
                 line: doc.line,
-                found: doc.name,
+                found: doc.name.into_owned(),
             });
         }
         Ok(doc)

@@ -410,7 +410,7 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
         9 => {
             let path = pick_path(rng, root, &|e| {
                 matches!(
-                    e.name.as_str(),
+                    &*e.name,
                     "meta_attributes"
                         | "instance_attributes"
                         | "cluster_property_set"
@@ -436,7 +436,7 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
         }
         10 => {
             const RESOURCES: &[&str] = &["primitive", "group", "clone", "master", "bundle"];
-            let path = pick_path(rng, root, &|e| RESOURCES.contains(&e.name.as_str()))?;
+            let path = pick_path(rng, root, &|e| RESOURCES.contains(&&*e.name))?;
             let (last, parent) = path.split_last()?;
             let wrapper = *rng.pick(&["group", "clone", "master", "bundle"]);
             let Node::Element(inner) = std::mem::replace(

@@ -19,9 +19,9 @@
 //!
 //! where `code` is 0 for a name written out (its length and text follow)
 //! or `k + 1` for `NAMES[k]`, and every number is written in base 64,
-//! least significant digit first, one byte per digit: `0x00..=0x3f` is a
-//! last digit and `0x40` marks a digit that more follow. These bytes are
-//! ASCII, so the whole stays a `str`.
+//! least significant digit first, one byte per digit: the digit is in the
+//! low six bits, and `0x40` is set on every digit but the last. These
+//! bytes are ASCII, so the whole stays a `str`.
 
 use std::fmt;
 use std::sync::Arc;

@@ -16,6 +16,7 @@
 //! - [`Element::digest`] is the on-disk CIB digest (`cibadmin --md5-sum`):
 //!   MD5 over `" " + to_xml() + "\n"`.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 mod attributes;
@@ -34,7 +35,9 @@ pub enum Node {
 /// An element: its name, attributes in document order, and children.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
-    pub name: String,
+    /// Borrowed from [`NAMES`] when Pacemaker's schema knows it (no
+    /// allocation per element), else owned.
+    pub name: Cow<'static, str>,
     pub attrs: Attributes,
     pub children: Vec<Node>,
     /// 1-based line of the element's start tag in the source; 0 when built in memory.
@@ -42,9 +45,9 @@ pub struct Element {
 }
 
 impl Element {
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl AsRef<str>) -> Self {
         Element {
-            name: name.into(),
+            name: element_name(name.as_ref()),
             ..Default::default()
         }
     }
@@ -202,6 +205,14 @@ impl Element {
             let _ = write!(hex, "{b:02x}");
         }
         hex
+    }
+}
+
+/// An element's name: the static copy in [`NAMES`] if there is one.
+fn element_name(name: &str) -> Cow<'static, str> {
+    match NAMES.binary_search(&name) {
+        Ok(k) => Cow::Borrowed(NAMES[k]),
+        Err(_) => Cow::Owned(name.to_string()),
     }
 }
 

@@ -102,8 +102,7 @@ pub fn parse(src: &str) -> Result<Element, ParseError> {
             Err(e) => {
                 let at = reader.error_position() as usize;
                 let open = stack.last().zip(opened_at.last());
-                let message =
-                    reader_problem(&e, open.map(|(el, &o)| (el.name.as_str(), pos.at(o))));
+                let message = reader_problem(&e, open.map(|(el, &o)| (&*el.name, pos.at(o))));
                 return Err(pos.error(at, message));
             }
         };
@@ -117,7 +116,7 @@ pub fn parse(src: &str) -> Result<Element, ParseError> {
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                let name = utf8(tag.name().as_ref(), start, &mut pos)?.to_string();
+                let name = crate::element_name(utf8(tag.name().as_ref(), start, &mut pos)?);
                 if root.is_some() && stack.is_empty() {
                     return Err(pos.error(
                         start,
