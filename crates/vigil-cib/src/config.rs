@@ -7,6 +7,7 @@
 //! `<master>` elements are resolved here so later stages see one shape.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use vigil_xml::Element;
 
@@ -69,7 +70,8 @@ pub struct Primitive {
     pub provider: Option<String>,
     pub agent: String,
     pub template: Option<String>,
-    pub ops: Vec<OpDef>,
+    /// Shared: every instance of a clone has the same operations.
+    pub ops: Arc<[OpDef]>,
 }
 
 impl Primitive {
@@ -328,7 +330,7 @@ impl Resource {
         let sets = |e: &Element, name: &str, diags: &mut Diagnostics| {
             NvSet::all_in(e, &[name], root, diags)
         };
-        let kind = match e.name.as_str() {
+        let kind = match &*e.name {
             "primitive" => {
                 let template = e.attr("template").and_then(|t| match templates.get(t) {
                     Some(t) => Some(*t),
@@ -371,7 +373,7 @@ impl Resource {
                     provider: pick("provider").map(str::to_string),
                     agent: agent.to_string(),
                     template: template.map(|t| t.id().to_string()),
-                    ops,
+                    ops: ops.into(),
                 })
             }
             "group" => ResourceKind::Group(
@@ -383,7 +385,7 @@ impl Resource {
             "clone" | "master" => {
                 let child = e
                     .elements()
-                    .find(|c| matches!(c.name.as_str(), "primitive" | "group"))
+                    .find(|c| matches!(&*c.name, "primitive" | "group"))
                     .and_then(|c| Resource::from_element(c, root, templates, diags));
                 let Some(child) = child else {
                     diags.error(
@@ -400,7 +402,7 @@ impl Resource {
             "bundle" => {
                 let container_el = e
                     .elements()
-                    .find(|c| matches!(c.name.as_str(), "docker" | "podman" | "rkt"));
+                    .find(|c| matches!(&*c.name, "docker" | "podman" | "rkt"));
                 let Some(container_el) = container_el else {
                     diags.error(
                         e,
@@ -408,12 +410,16 @@ impl Resource {
                     );
                     return None;
                 };
-                let attrs =
-                    |x: &Element| -> BTreeMap<String, String> { x.attrs.iter().cloned().collect() };
+                let attrs = |x: &Element| -> BTreeMap<String, String> {
+                    x.attrs
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                };
                 let network = e.child("network");
                 let storage = e.child("storage");
                 ResourceKind::Bundle(Box::new(Bundle {
-                    container_type: container_el.name.clone(),
+                    container_type: container_el.name.to_string(),
                     container: attrs(container_el),
                     network: network.map(attrs),
                     port_mappings: network
@@ -479,8 +485,8 @@ fn read_ops(e: &Element, root: &Element, diags: &mut Diagnostics) -> Vec<OpDef> 
             let attrs = op
                 .attrs
                 .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "id" | "name" | "interval" | "role"))
-                .cloned()
+                .filter(|(k, _)| !matches!(*k, "id" | "name" | "interval" | "role"))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             out.push(OpDef {
                 id: op.id().to_string(),
@@ -521,7 +527,7 @@ impl Constraint {
                 .collect()
         };
         let id = e.id().to_string();
-        Some(match e.name.as_str() {
+        Some(match &*e.name {
             "rsc_location" => Constraint::Location(Location {
                 id,
                 rsc: attr(e, "rsc"),

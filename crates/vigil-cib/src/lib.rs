@@ -95,6 +95,13 @@ pub struct Cib {
 impl Cib {
     /// Read a CIB from text; `path` names it in errors.
     pub fn parse(text: &str, path: &str) -> Result<Cib, CibError> {
+        Cib::parse_document(text, path).map(Cib::from_document)
+    }
+
+    /// Read the document of a CIB from text, checking that it is one (its
+    /// root is `<cib>`), without building the typed view: a caller can let
+    /// go of the text first.
+    pub fn parse_document(text: &str, path: &str) -> Result<Element, CibError> {
         let doc = vigil_xml::parse(text).map_err(|source| CibError::Xml {
             path: path.to_string(),
             source,
@@ -103,10 +110,10 @@ impl Cib {
             return Err(CibError::NotACib {
                 path: path.to_string(),
                 line: doc.line,
-                found: doc.name,
+                found: doc.name.into_owned(),
             });
         }
-        Ok(Cib::from_document(doc))
+        Ok(doc)
     }
 
     /// Read a CIB file. Text that is not UTF-8 is reported at the first
@@ -120,7 +127,10 @@ impl Cib {
             path: path.to_string(),
             source: not_utf8(e.as_bytes(), e.utf8_error()),
         })?;
-        Cib::parse(&text, path)
+        let doc = Cib::parse_document(&text, path)?;
+        // Free the text before the typed view is built (peak memory).
+        drop(text);
+        Ok(Cib::from_document(doc))
     }
 
     /// Build the typed view of a `<cib>` document.

@@ -47,7 +47,7 @@ impl NvSet {
         let mut rule = None;
         let mut pairs = Vec::new();
         for child in e.elements() {
-            match child.name.as_str() {
+            match &*child.name {
                 "rule" => rule = Some(Rule::from_element(child, root, diags)),
                 "nvpair" => {
                     let child = crate::resolve_ref(child, root, diags);
@@ -83,7 +83,7 @@ impl NvSet {
     ) -> Vec<NvSet> {
         parent
             .elements()
-            .filter(|c| names.contains(&c.name.as_str()))
+            .filter(|c| names.contains(&&*c.name))
             .map(|c| NvSet::from_element(c, root, diags))
             .collect()
     }

@@ -109,7 +109,7 @@ impl Rule {
         let mut expressions = Vec::new();
         for child in e.elements() {
             let child = crate::resolve_ref(child, root, diags);
-            match child.name.as_str() {
+            match &*child.name {
                 "expression" => expressions.push(Expression::Attribute(AttributeExpression {
                     id: child.id().to_string(),
                     attribute: child.attr("attribute").unwrap_or("").to_string(),

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-use vigil_xml::Element;
+use vigil_xml::{Attributes, Element};
 
 use crate::Diagnostics;
 use crate::nvset::NvSet;
@@ -30,25 +29,54 @@ pub struct NodeState {
 }
 
 /// One `<lrm_resource>`: what a node's executor knows about a resource.
+///
+/// Like [`LrmOp`], it reads its identity from the attributes as written,
+/// shared with the document, and its operations are shared too: the
+/// scheduler keeps a copy of every node's history of every resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LrmResource {
-    pub id: String,
-    pub class: String,
-    pub provider: Option<String>,
-    pub agent: String,
-    pub container: Option<String>,
+    /// `id`, `class`, `provider`, `type`, `container`, ... as written.
+    pub attrs: Attributes,
     /// When the node's shutdown began, if the resource stopped because of
     /// it while shutdown locks are on (`shutdown-lock`).
     pub shutdown_lock: Option<i64>,
-    pub ops: Vec<LrmOp>,
+    pub ops: Arc<[LrmOp]>,
+}
+
+impl LrmResource {
+    /// The resource's id in the history (`rsc`, or `rsc:N` for an
+    /// anonymous clone instance).
+    pub fn id(&self) -> &str {
+        self.attrs.get("id").unwrap_or("")
+    }
+
+    pub fn class(&self) -> &str {
+        self.attrs.get("class").unwrap_or("")
+    }
+
+    pub fn provider(&self) -> Option<&str> {
+        self.attrs.get("provider")
+    }
+
+    /// The agent (`type`).
+    pub fn agent(&self) -> &str {
+        self.attrs.get("type").unwrap_or("")
+    }
+
+    /// The guest node's container, for a guest connection.
+    pub fn container(&self) -> Option<&str> {
+        self.attrs.get("container")
+    }
 }
 
 /// One `<lrm_rsc_op>`: the last result of one operation.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The numbers the scheduler works with are read once; everything else is
+/// read from the attributes as written, which are shared with the document
+/// (a big CIB has tens of thousands of these records with some twenty
+/// attributes each, and the scheduler copies records around).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LrmOp {
-    pub id: String,
-    pub operation_key: String,
-    pub operation: String,
     pub call_id: i64,
     pub rc_code: i32,
     pub op_status: i32,
@@ -57,19 +85,29 @@ pub struct LrmOp {
     pub last_run: Option<i64>,
     /// Expected result, from the transition key (`-1` when unknown).
     pub target_rc: i32,
-    /// Every attribute as written, sorted by name. Shared: the scheduler
-    /// copies history records around, and a big CIB has tens of thousands
-    /// of them with some twenty attributes each.
-    pub attrs: Arc<[(String, String)]>,
+    /// Every attribute as written.
+    pub attrs: Attributes,
     pub line: u32,
 }
 
 impl LrmOp {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
-            .ok()
-            .map(|i| self.attrs[i].1.as_str())
+        self.attrs.get(name)
+    }
+
+    /// The record's id (`RSC_last_0`, `RSC_monitor_10000`, ...).
+    pub fn id(&self) -> &str {
+        self.attr("id").unwrap_or("")
+    }
+
+    /// `RSC_TASK_INTERVAL`.
+    pub fn operation_key(&self) -> &str {
+        self.attr("operation_key").unwrap_or("")
+    }
+
+    /// The task: `start`, `monitor`, `migrate_to`, ...
+    pub fn operation(&self) -> &str {
+        self.attr("operation").unwrap_or("")
     }
 }
 
@@ -93,11 +131,7 @@ impl Status {
             {
                 for r in list.elements_named("lrm_resource") {
                     resources.push(LrmResource {
-                        id: r.id().to_string(),
-                        class: r.attr("class").unwrap_or("").to_string(),
-                        provider: r.attr("provider").map(str::to_string),
-                        agent: r.attr("type").unwrap_or("").to_string(),
-                        container: r.attr("container").map(str::to_string),
+                        attrs: r.attrs.clone(),
                         shutdown_lock: r.attr("shutdown-lock").and_then(|v| v.trim().parse().ok()),
                         ops: r
                             .elements_named("lrm_rsc_op")
@@ -109,7 +143,7 @@ impl Status {
             s.nodes.push(NodeState {
                 id: ns.id().to_string(),
                 uname: ns.attr("uname").map(str::to_string),
-                attrs: ns.attrs.iter().cloned().collect(),
+                attrs: owned(&ns.attrs),
                 transient,
                 resources,
                 line: ns.line,
@@ -119,7 +153,7 @@ impl Status {
             for t in tickets.elements_named("ticket_state") {
                 s.tickets.push(TicketState {
                     id: t.id().to_string(),
-                    attrs: t.attrs.iter().cloned().collect(),
+                    attrs: owned(&t.attrs),
                 });
             }
         }
@@ -130,15 +164,11 @@ impl Status {
 impl LrmOp {
     fn from_element(e: &Element) -> LrmOp {
         let num = |name: &str| e.attr(name).and_then(|v| v.trim().parse::<i64>().ok());
-        let operation = e.attr("operation").unwrap_or("").to_string();
         let target_rc = e
             .attr("transition-key")
             .and_then(target_rc_from_key)
             .unwrap_or(-1);
         LrmOp {
-            id: e.id().to_string(),
-            operation_key: e.attr("operation_key").unwrap_or("").to_string(),
-            operation,
             call_id: num("call-id").unwrap_or(0),
             rc_code: num("rc-code").unwrap_or(0) as i32,
             op_status: num("op-status").unwrap_or(0) as i32,
@@ -146,22 +176,17 @@ impl LrmOp {
             last_rc_change: num("last-rc-change"),
             last_run: num("last-run"),
             target_rc,
-            attrs: {
-                let mut attrs = e.attrs.clone();
-                attrs.sort_by(|a, b| a.0.cmp(&b.0));
-                // Like a map built from them: the last of duplicates wins.
-                attrs.dedup_by(|later, earlier| {
-                    let same = later.0 == earlier.0;
-                    if same {
-                        std::mem::swap(&mut later.1, &mut earlier.1);
-                    }
-                    same
-                });
-                attrs.into()
-            },
+            attrs: e.attrs.clone(),
             line: e.line,
         }
     }
+}
+
+fn owned(attrs: &Attributes) -> BTreeMap<String, String> {
+    attrs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// A transition key is `action:transition:target_rc:uuid`.

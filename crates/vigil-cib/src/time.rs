@@ -1124,7 +1124,7 @@ impl DateSpec {
 pub fn evaluate_date_expression(expr: &Element, now: &DateTime) -> Result<bool, TimeError> {
     if expr.name != "date_expression" {
         return Err(TimeError::NotADateExpression {
-            found: expr.name.clone(),
+            found: expr.name.to_string(),
         });
     }
     let id = || expr.id().to_string();

@@ -125,11 +125,10 @@ struct Checker<'a> {
 /// the element itself (or names something outside the id space).
 fn id_is_reference(e: &Element, parent: Option<&Element>) -> bool {
     matches!(
-        e.name.as_str(),
+        &*e.name,
         "resource_ref" | "obj_ref" | "role_ref" | "node" | "acl_target" | "acl_group" | "acl_user"
     ) || (e.name == "role"
-        && parent
-            .is_some_and(|p| matches!(p.name.as_str(), "acl_target" | "acl_group" | "acl_user")))
+        && parent.is_some_and(|p| matches!(&*p.name, "acl_target" | "acl_group" | "acl_user")))
 }
 
 /// Elements that must carry an `id` (or an `id-ref`).
@@ -563,7 +562,7 @@ impl<'a> Checker<'a> {
                     self.ids.insert(id, e);
                 }
             }
-            None if !by_ref && NEEDS_ID.contains(&e.name.as_str()) => {
+            None if !by_ref && NEEDS_ID.contains(&&*e.name) => {
                 let owner = parent.map(|p| p.id()).unwrap_or("");
                 self.error(
                     e,
@@ -637,7 +636,7 @@ impl<'a> Checker<'a> {
         group: Option<&'a Element>,
         promotable: bool,
     ) {
-        let kind = match e.name.as_str() {
+        let kind = match &*e.name {
             "primitive" => RscKind::Primitive,
             "group" => RscKind::Group,
             "clone" | "master" => RscKind::Clone,
@@ -772,8 +771,7 @@ impl<'a> Checker<'a> {
         if e.attr("id-ref").is_some() {
             self.check_idref(e, &owner);
             for (k, _) in &e.attrs {
-                let allowed =
-                    matches!(k.as_str(), "id-ref" | "id") || (e.name == "nvpair" && k == "name");
+                let allowed = matches!(k, "id-ref" | "id") || (e.name == "nvpair" && k == "name");
                 if !allowed {
                     self.error(
                         e,
@@ -787,7 +785,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(allowed) = allowed_attributes(&e.name) {
             for (k, _) in &e.attrs {
-                if !allowed.contains(&k.as_str()) {
+                if !allowed.contains(&k) {
                     if let Some(meant) = did_you_mean(k, allowed.iter().copied())
                         && e.attr(meant).is_none()
                     {
@@ -819,7 +817,7 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
-            if !children.contains(&c.name.as_str()) {
+            if !children.contains(&&*c.name) {
                 self.unknown_ids.insert(c.id());
                 let hint = suggest(&c.name, children.iter().copied(), || {
                     if children.is_empty() {
@@ -1238,7 +1236,7 @@ impl<'a> Checker<'a> {
         let rsc = match self.resources.get(e.id()) {
             Some(r) if std::ptr::eq(r.el, e) => *r,
             // A duplicate id (already reported): check it on its own.
-            _ => match e.name.as_str() {
+            _ => match &*e.name {
                 "primitive" => Rsc {
                     el: e,
                     kind: RscKind::Primitive,
@@ -1365,7 +1363,7 @@ impl<'a> Checker<'a> {
         let id = e.id();
         let mut members = 0;
         for m in e.elements() {
-            match m.name.as_str() {
+            match &*m.name {
                 "primitive" => {
                     members += 1;
                     self.check_resource(m);
@@ -1420,7 +1418,7 @@ impl<'a> Checker<'a> {
         }
         let mut child: Option<&Element> = None;
         for c in e.elements() {
-            match c.name.as_str() {
+            match &*c.name {
                 "primitive" | "group" => {
                     if let Some(first) = child {
                         self.error(
@@ -1506,7 +1504,7 @@ impl<'a> Checker<'a> {
         let id = e.id();
         let containers: Vec<&Element> = e
             .elements()
-            .filter(|c| matches!(c.name.as_str(), "docker" | "podman" | "rkt"))
+            .filter(|c| matches!(&*c.name, "docker" | "podman" | "rkt"))
             .collect();
         match containers.as_slice() {
             [] => self.error(
@@ -1701,7 +1699,7 @@ impl<'a> Checker<'a> {
                 "clone-max" | "clone-node-max" | "clone-min" | "notify" | "globally-unique"
                 | "interleave" | "promotable" | "promoted-max" | "promoted-node-max"
                 | "master-max" | "master-node-max" | "ordered"
-                    if matches!(owner.name.as_str(), "primitive" | "group")
+                    if matches!(&*owner.name, "primitive" | "group")
                         && rsc
                             .and_then(|r| r.collective)
                             .is_none_or(|c| c.name != "bundle") =>
@@ -1718,8 +1716,7 @@ impl<'a> Checker<'a> {
                     );
                 }
                 "promoted-max" | "promoted-node-max" | "master-max" | "master-node-max"
-                    if matches!(owner.name.as_str(), "clone")
-                        && rsc.is_some_and(|r| !r.promotable) =>
+                    if matches!(&*owner.name, "clone") && rsc.is_some_and(|r| !r.promotable) =>
                 {
                     self.warn(
                         nv,
@@ -2010,7 +2007,7 @@ impl<'a> Checker<'a> {
         let mut conditions = 0;
         for c in rule.elements() {
             conditions += 1;
-            match c.name.as_str() {
+            match &*c.name {
                 "expression" => self.check_expression(c),
                 "date_expression" => self.check_date_expression(c),
                 "rsc_expression" => {
@@ -2205,14 +2202,14 @@ impl<'a> Checker<'a> {
                 );
             }
             for (k, v) in &d.attrs {
-                if DURATION_FIELDS.contains(&k.as_str()) && v.trim().parse::<i32>().is_err() {
+                if DURATION_FIELDS.contains(&k) && v.trim().parse::<i32>().is_err() {
                     self.error(
                         d,
                         d.id(),
                         format!("duration {k}={v:?} is not a whole number"),
                         format!("use a number, e.g. {k}=\"1\""),
                     );
-                } else if k != "id" && !DURATION_FIELDS.contains(&k.as_str()) {
+                } else if k != "id" && !DURATION_FIELDS.contains(&k) {
                     self.warn(
                         d,
                         d.id(),
@@ -2239,7 +2236,7 @@ impl<'a> Checker<'a> {
                         "date_spec yearsdays is not read by Pacemaker".into(),
                         "use yeardays".into(),
                     );
-                } else if SPEC_FIELDS.contains(&k.as_str()) {
+                } else if SPEC_FIELDS.contains(&k) {
                     if SpecRange::parse(v).is_none() {
                         self.error(
                             s,
@@ -2268,7 +2265,7 @@ impl<'a> Checker<'a> {
             if c.attr("id-ref").is_some() {
                 continue;
             }
-            match c.name.as_str() {
+            match &*c.name {
                 "rsc_location" => self.check_location(c),
                 "rsc_colocation" => self.check_colocation(c),
                 "rsc_order" => self.check_order(c),
@@ -2329,7 +2326,7 @@ impl<'a> Checker<'a> {
                         .is_some_and(|r| r.collective.is_none());
                     if self.ids.contains_key(oid) && !usable {
                         self.bad_tags.insert(value);
-                        let kind = self.ids.get(oid).map(|e| e.name.as_str()).unwrap_or("");
+                        let kind = self.ids.get(oid).map(|e| &*e.name).unwrap_or("");
                         self.error(
                             at,
                             owner,
@@ -3019,7 +3016,7 @@ impl<'a> Checker<'a> {
 fn bundle_promotable(bundle: &Element) -> bool {
     bundle
         .elements()
-        .filter(|c| matches!(c.name.as_str(), "docker" | "podman" | "rkt"))
+        .filter(|c| matches!(&*c.name, "docker" | "podman" | "rkt"))
         .filter_map(|c| c.attr("promoted-max").or(c.attr("masters")))
         .any(|v| v.trim().parse::<u32>().is_ok_and(|n| n > 0))
 }
@@ -3032,7 +3029,7 @@ const COUNT: Kind = Kind::Int { min: 0 };
 fn bundle_replicas(bundle: &Element) -> usize {
     let container = bundle
         .elements()
-        .find(|c| matches!(c.name.as_str(), "docker" | "podman" | "rkt"));
+        .find(|c| matches!(&*c.name, "docker" | "podman" | "rkt"));
     let number = |name: &str| {
         container
             .and_then(|c| c.attr(name))

@@ -85,7 +85,7 @@ impl Metadata {
     pub fn parse(xml: &str) -> Result<Metadata, MetadataError> {
         let root = vigil_xml::parse(xml).map_err(MetadataError::Xml)?;
         if root.name != "resource-agent" {
-            return Err(MetadataError::NotResourceAgent(root.name));
+            return Err(MetadataError::NotResourceAgent(root.name.into_owned()));
         }
         let mut parameters = Vec::new();
         for p in root

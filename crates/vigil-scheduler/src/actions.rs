@@ -622,7 +622,7 @@ fn recurring(cluster: &mut Cluster, r: RscId, start: Option<ActionId>, node: Opt
         return;
     }
     let defs = cluster.resources[r].ops.clone();
-    for def in &defs {
+    for def in defs.iter() {
         if def.interval_ms == 0 || op_role(def) == Some(Role::Stopped) {
             continue;
         }

@@ -311,7 +311,7 @@ fn primitive_def(id: String, provider: &str, agent: &str, ops: Vec<OpDef>) -> co
             provider: Some(provider.into()),
             agent: agent.into(),
             template: None,
-            ops,
+            ops: ops.into(),
         }),
         meta: Vec::new(),
         instance: Vec::new(),

@@ -6,9 +6,11 @@
 //! configuration's order, never a hash order, so results are deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use vigil_cib::Score;
 use vigil_cib::config::OpDef;
+use vigil_cib::status::{LrmOp, LrmResource};
 use vigil_cib::time::DateTime;
 
 pub type NodeId = usize;
@@ -183,7 +185,9 @@ pub struct Resource {
     pub parent: Option<RscId>,
     pub children: Vec<RscId>,
     pub agent: Option<Agent>,
-    pub ops: Vec<OpDef>,
+    /// The operations configured (shared with the configuration and
+    /// between clone instances).
+    pub ops: Arc<[OpDef]>,
     pub meta: BTreeMap<String, String>,
     pub params: BTreeMap<String, String>,
     /// The instance attribute blocks (parameters may depend on the node).
@@ -682,14 +686,15 @@ pub struct Cluster {
     /// A fence device provides unfencing.
     pub unfencing_enabled: bool,
     pub warnings: Vec<String>,
-    /// Score trace lines for `--show-scores`.
-    pub score_log: Vec<String>,
+    /// The allocation scores for `--show-scores`, as logged
+    /// ([`Cluster::score_lines`] renders them).
+    pub score_log: Vec<LoggedScore>,
     pub promotion_log: Vec<String>,
     pub fencing_levels: Vec<vigil_cib::config::FencingLevel>,
     pub recheck_by: Option<i64>,
     pub op_defaults: Vec<vigil_cib::nvset::NvSet>,
     /// Every history entry by `lrm_resource` id, for cross-node lookups.
-    pub history_index: BTreeMap<String, Vec<(NodeId, vigil_cib::status::LrmOp)>>,
+    pub history_index: HistoryIndex,
     /// Recurring monitors whose failures expired: (rsc, node, task, interval).
     pub expired_monitors: Vec<(RscId, NodeId, String, u64)>,
 
@@ -722,6 +727,48 @@ pub struct NodeHistory {
     pub lrm: vigil_cib::status::LrmResource,
 }
 
+/// Every node's operation history of each `lrm_resource` id (shared with
+/// the status section, not copied).
+#[derive(Debug, Clone, Default)]
+pub struct HistoryIndex(BTreeMap<String, Vec<NodeOps>>);
+
+/// The operations one node has recorded for a resource.
+type NodeOps = (NodeId, Arc<[LrmOp]>);
+
+impl HistoryIndex {
+    /// Add what node `n` knows about a resource (nothing, if it has no
+    /// operations).
+    pub fn add(&mut self, n: NodeId, lrm: &LrmResource) {
+        if !lrm.ops.is_empty() {
+            let entries = self.0.entry(lrm.id().to_string()).or_default();
+            entries.push((n, lrm.ops.clone()));
+        }
+    }
+
+    /// Whether any node has an operation recorded for `id`.
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
+    /// Every operation recorded for `id`, with its node, in status order.
+    pub fn ops(&self, id: &str) -> impl Iterator<Item = (NodeId, &LrmOp)> {
+        self.0
+            .get(id)
+            .into_iter()
+            .flatten()
+            .flat_map(|(n, ops)| ops.iter().map(move |op| (*n, op)))
+    }
+}
+
+/// A resource's allocation score on a node, as `function` logged it.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedScore {
+    pub function: &'static str,
+    pub rsc: RscId,
+    pub node: NodeId,
+    pub score: Score,
+}
+
 /// An ordering between actions of resources, by task, resolved once
 /// actions are created (so it applies to whatever actions exist).
 #[derive(Debug, Clone)]
@@ -737,6 +784,17 @@ pub struct RscOrdering {
 }
 
 impl Cluster {
+    /// The logged allocation scores as crm_simulate prints them
+    /// (`FUNCTION: RSC allocation score on NODE: SCORE`), in logging order.
+    pub fn score_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.score_log.iter().map(|l| {
+            format!(
+                "{}: {} allocation score on {}: {}",
+                l.function, self.resources[l.rsc].id, self.nodes[l.node].name, l.score
+            )
+        })
+    }
+
     pub fn node_name(&self, n: NodeId) -> &str {
         &self.nodes[n].name
     }

@@ -51,9 +51,7 @@ pub(crate) fn params_on(cluster: &Cluster, r: RscId, n: NodeId) -> BTreeMap<Stri
 
 fn md5_of_parameters(params: &BTreeMap<String, String>) -> String {
     let mut e = Element::new("parameters");
-    for (k, v) in params {
-        e.attrs.push((k.clone(), v.clone()));
-    }
+    e.attrs = params.iter().collect();
     e.digest()
 }
 
@@ -276,7 +274,7 @@ fn check_history(cluster: &mut Cluster, r: RscId, n: NodeId, lrm: &vigil_cib::st
         if start_index < stop_index || i < start_index {
             continue;
         }
-        let task = op.operation.as_str();
+        let task = op.operation();
         let interval = op.interval_ms;
         let maintenance = cluster.resources[r].maintenance || cluster.nodes[n].maintenance;
         if interval > 0 && maintenance {
@@ -299,11 +297,11 @@ fn cancel_op(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
         Some(n),
         false,
     );
-    cluster.actions[a].task_name = Some(op.operation.clone());
+    cluster.actions[a].task_name = Some(op.operation().to_string());
 }
 
 fn check_action_definition(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
-    let mut task = op.operation.clone();
+    let mut task = op.operation().to_string();
     let interval = op.interval_ms;
     if interval > 0 {
         let defined = cluster.resources[r]
@@ -398,10 +396,9 @@ fn recorded_agent_differs(
     r: RscId,
     lrm: &vigil_cib::status::LrmResource,
 ) -> bool {
-    cluster.resources[r]
-        .agent
-        .as_ref()
-        .is_some_and(|a| a.class != lrm.class || a.provider != lrm.provider || a.kind != lrm.agent)
+    cluster.resources[r].agent.as_ref().is_some_and(|a| {
+        a.class != lrm.class() || a.provider.as_deref() != lrm.provider() || a.kind != lrm.agent()
+    })
 }
 
 /// Remove a resource's history from a node (after any stop, before any
@@ -440,8 +437,9 @@ fn agent_changed(
     let Some(agent) = cluster.resources[r].agent.clone() else {
         return false;
     };
-    let changed =
-        agent.class != lrm.class || agent.provider != lrm.provider || agent.kind != lrm.agent;
+    let changed = agent.class != lrm.class()
+        || agent.provider.as_deref() != lrm.provider()
+        || agent.kind != lrm.agent();
     if changed {
         crate::fencing::device_changed_unfencing(cluster, r, n, "Device definition changed");
         stop_action(cluster, r, Some(n), false);
@@ -459,18 +457,8 @@ pub(crate) fn op_digest(
     interval_ms: u64,
 ) -> String {
     let blank = LrmOp {
-        id: String::new(),
-        operation_key: String::new(),
-        operation: task.to_string(),
-        call_id: 0,
-        rc_code: 0,
-        op_status: 0,
         interval_ms,
-        last_rc_change: None,
-        last_run: None,
-        target_rc: 0,
-        attrs: Default::default(),
-        line: 0,
+        ..Default::default()
     };
     compute(cluster, r, n, task, interval_ms, &blank).all
 }

@@ -476,18 +476,15 @@ fn failed_probe(cluster: &Cluster, r: RscId, node: Option<NodeId>) -> Option<i32
         keys.push(rsc.base_id.as_str());
     }
     for key in keys {
-        let Some(entries) = cluster.history_index.get(key) else {
-            continue;
-        };
-        for (n, op) in entries {
-            if node.is_some_and(|x| x != *n) {
+        for (n, op) in cluster.history_index.ops(key) {
+            if node.is_some_and(|x| x != n) {
                 continue;
             }
-            if op.operation == "monitor"
+            if op.operation() == "monitor"
                 && op.interval_ms == 0
                 && !matches!(op.op_status, -1 | 1)
                 && !matches!(op.rc_code, 0 | 7 | 8 | 190 | 191)
-                && !crate::failures::op_failure_expired(cluster, r, *n, op, op.rc_code, 7)
+                && !crate::failures::op_failure_expired(cluster, r, n, op, op.rc_code, 7)
             {
                 return Some(op.rc_code);
             }

@@ -248,7 +248,7 @@ fn remote_monitor_failure_awaits_fencing(cluster: &Cluster, r: RscId, op: &LrmOp
     if !reconnect
         || !cluster.options.stonith_enabled
         || op.interval_ms == 0
-        || op.operation != "monitor"
+        || op.operation() != "monitor"
     {
         return false;
     }
@@ -276,8 +276,8 @@ pub(crate) fn op_failure_expired(
     // for an administrator however old it is. A stop that blocks only
     // because fencing is disabled, or a failure kept only as the
     // resource's last result (`_last_0`), expires like any other failure.
-    if !op.id.ends_with("_last_0")
-        && op_settings(cluster, r, &op.operation, op.interval_ms)
+    if !op.id().ends_with("_last_0")
+        && op_settings(cluster, r, op.operation(), op.interval_ms)
             .get("on-fail")
             .is_some_and(|v| v.eq_ignore_ascii_case("block"))
     {
@@ -285,27 +285,27 @@ pub(crate) fn op_failure_expired(
     }
     let now = cluster.now.epoch();
     let mut expired = now >= last_run + rsc.failure_timeout_s;
-    if expired && rsc.is_remote_connection() && op.id.ends_with("_last_failure_0") {
+    if expired && rsc.is_remote_connection() && op.id().ends_with("_last_failure_0") {
         // Remote connections with reconnect intervals keep their failures.
         let reconnect = rsc.params.contains_key("reconnect_interval")
             || rsc.meta.contains_key("reconnect_interval");
-        if reconnect && op.operation == "start" {
+        if reconnect && op.operation() == "start" {
             expired = false;
         }
     }
     if expired && remote_monitor_failure_awaits_fencing(cluster, r, op) {
         expired = false;
     }
-    let unexpired = fail_count(cluster, r, n, true, Some((&op.operation, op.interval_ms))).0;
+    let unexpired = fail_count(cluster, r, n, true, Some((op.operation(), op.interval_ms))).0;
     if expired {
-        let any = fail_count(cluster, r, n, false, Some((&op.operation, op.interval_ms))).0;
+        let any = fail_count(cluster, r, n, false, Some((op.operation(), op.interval_ms))).0;
         if any.value() > 0 && unexpired.value() > 0 {
             expired = false;
         }
     }
     if expired
         && op.interval_ms == 0
-        && op.operation == "monitor"
+        && op.operation() == "monitor"
         && matches!(rc, 0 | 7 | 8 | 190 | 191)
     {
         expired = false;
@@ -316,7 +316,7 @@ pub(crate) fn op_failure_expired(
 /// A recurring monitor whose failure expired is restarted (it will be
 /// scheduled again because its digest no longer matches).
 pub(crate) fn reschedule_expired_monitor(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
-    let key = (n, op.operation.clone(), op.interval_ms);
+    let key = (n, op.operation().to_string(), op.interval_ms);
     let rsc = &mut cluster.resources[r];
     let _ = rsc;
     cluster.expired_monitors.push((r, key.0, key.1, key.2));
@@ -351,7 +351,7 @@ pub(crate) fn clear_expired_failcount(cluster: &mut Cluster, r: RscId, n: NodeId
                 .filter(|h| h.node == n && h.rsc == r)
                 .flat_map(|h| h.lrm.ops.iter())
                 .any(|o| {
-                    o.operation == d.name
+                    o.operation() == d.name
                         && o.interval_ms == d.interval_ms
                         && o.target_rc >= 0
                         && o.rc_code != o.target_rc
@@ -423,7 +423,7 @@ pub(crate) fn note_recurring(cluster: &mut Cluster, r: RscId, n: NodeId, ops: &[
         if op.interval_ms == 0 || op.op_status == -1 {
             continue;
         }
-        let Some(task) = Task::parse(&op.operation) else {
+        let Some(task) = Task::parse(op.operation()) else {
             continue;
         };
         crate::actions::custom_action(cluster, r, task, op.interval_ms, Some(n), true);
@@ -438,7 +438,7 @@ pub(crate) fn active_range(ops: &[&LrmOp]) -> (i64, i64) {
     let mut implied_clone_start = -1i64;
     for (i, op) in ops.iter().enumerate() {
         let i = i as i64;
-        match op.operation.as_str() {
+        match op.operation() {
             "stop" if op.op_status == 0 => stop = i,
             "start" | "migrate_from" => start = i,
             "monitor" if implied_monitor_start <= stop && (op.rc_code == 0 || op.rc_code == 8) => {

@@ -57,13 +57,7 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
     for ns in &cib.status.nodes {
         if let Some(n) = find_node_for_state(cluster, ns) {
             for lrm in &ns.resources {
-                for op in &lrm.ops {
-                    cluster
-                        .history_index
-                        .entry(lrm.id.clone())
-                        .or_default()
-                        .push((n, op.clone()));
-                }
+                cluster.history_index.add(n, lrm);
             }
         }
     }
@@ -141,13 +135,7 @@ pub(crate) fn unpack_status(cluster: &mut Cluster, cib: &Cib, failed_ops: &mut V
                 cluster.nodes[n].remote_was_fenced =
                     ns.attrs.get("node_fenced").is_some_and(|v| v != "0");
                 for lrm in &ns.resources {
-                    for op in &lrm.ops {
-                        cluster
-                            .history_index
-                            .entry(lrm.id.clone())
-                            .or_default()
-                            .push((n, op.clone()));
-                    }
+                    cluster.history_index.add(n, lrm);
                 }
             }
         }
@@ -430,13 +418,14 @@ pub(crate) fn apply_node_attributes(cluster: &mut Cluster, n: NodeId) {
 /// describes. History of anonymous clones is matched to instances by
 /// node: an instance already active there, else the first inactive one.
 fn locate_resource(cluster: &mut Cluster, n: NodeId, lrm: &LrmResource) -> Option<RscId> {
-    let exact = cluster.resources.iter().position(|r| r.id == lrm.id);
+    let id = lrm.id();
+    let exact = cluster.resources.iter().position(|r| r.id == id);
     let mut rsc = match exact {
         Some(r) if !cluster.resources[r].is_primitive() => return None,
         Some(r) => Some(r),
         None => {
             // Anonymous clone history without an instance number.
-            let zero = format!("{}:0", strip_instance(&lrm.id));
+            let zero = format!("{}:0", strip_instance(id));
             cluster
                 .resources
                 .iter()
@@ -448,13 +437,13 @@ fn locate_resource(cluster: &mut Cluster, n: NodeId, lrm: &LrmResource) -> Optio
         && let Some(parent) = clone_ancestor(cluster, r)
         && is_anonymous_instance(cluster, r)
     {
-        let base = strip_instance(&lrm.id).to_string();
+        let base = strip_instance(id).to_string();
         rsc = Some(find_anonymous_clone(cluster, n, parent, &base, lrm));
     }
     if let Some(r) = rsc
-        && cluster.resources[r].id != lrm.id
+        && cluster.resources[r].id != id
     {
-        cluster.resources[r].history_name = Some(lrm.id.clone());
+        cluster.resources[r].history_name = Some(id.to_string());
     }
     rsc
 }
@@ -544,16 +533,16 @@ fn find_anonymous_clone(
 }
 
 fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {
-    if lrm.class == "stonith" {
+    if lrm.class() == "stonith" {
         // A fence device known only from history still counts as one
         // (resources are not left unmanaged for want of a device).
         cluster.has_stonith_resource = true;
     }
-    let mut rsc = crate::unpack::orphan_resource(cluster, &lrm.id, &lrm.id);
+    let mut rsc = crate::unpack::orphan_resource(cluster, lrm.id(), lrm.id());
     rsc.agent = Some(Agent {
-        class: lrm.class.clone(),
-        provider: lrm.provider.clone(),
-        kind: lrm.agent.clone(),
+        class: lrm.class().to_string(),
+        provider: lrm.provider().map(str::to_string),
+        kind: lrm.agent().to_string(),
     });
     let id = cluster.resources.len();
     let is_connection = rsc.is_remote_connection();
@@ -562,17 +551,17 @@ fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {
     if is_connection {
         // An orphaned remote connection still has its node, which is
         // shutting down with it.
-        let kind = if lrm.container.is_some() {
+        let kind = if lrm.container().is_some() {
             NodeKind::Guest
         } else {
             NodeKind::Remote
         };
-        let n = match cluster.node_by_name(&lrm.id) {
+        let n = match cluster.node_by_name(lrm.id()) {
             Some(n) => n,
             None => {
                 cluster
                     .nodes
-                    .push(crate::unpack::new_node(&lrm.id, &lrm.id, kind));
+                    .push(crate::unpack::new_node(lrm.id(), lrm.id(), kind));
                 cluster.nodes.len() - 1
             }
         };
@@ -587,10 +576,10 @@ fn create_orphan(cluster: &mut Cluster, lrm: &LrmResource) -> RscId {
 /// a node's whole history is read (the container may be an orphan too).
 fn map_orphaned_fillers(cluster: &mut Cluster, ns: &NodeState) {
     for lrm in &ns.resources {
-        let Some(container_id) = &lrm.container else {
+        let Some(container_id) = lrm.container() else {
             continue;
         };
-        let Some(r) = cluster.find_rsc(&lrm.id) else {
+        let Some(r) = cluster.find_rsc(lrm.id()) else {
             continue;
         };
         if !cluster.resources[r].orphan || cluster.resources[r].container.is_some() {
@@ -618,9 +607,9 @@ fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &Lrm
     let inst_id = format!("{base}:{n}");
     let mut rsc = crate::unpack::orphan_resource(cluster, &inst_id, base);
     rsc.agent = Some(Agent {
-        class: lrm.class.clone(),
-        provider: lrm.provider.clone(),
-        kind: lrm.agent.clone(),
+        class: lrm.class().to_string(),
+        provider: lrm.provider().map(str::to_string),
+        kind: lrm.agent().to_string(),
     });
     rsc.parent = Some(c);
     if let Some(t) = template {
@@ -873,7 +862,7 @@ fn unpack_op(
     replay: &mut Replay,
     failed_ops: &mut Vec<FailedOp>,
 ) {
-    let task = op.operation.as_str();
+    let task = op.operation();
     if task == "notify" || task == "meta-data" {
         return;
     }
@@ -1131,7 +1120,7 @@ fn update_state_on_success(
         replay.role = Role::Stopped;
     } else if task == "monitor" {
         if let Some(lf) = replay.last_failure
-            && ops[lf].operation_key == op.operation_key
+            && ops[lf].operation_key() == op.operation_key()
         {
             clear_past_failure = true;
         }
@@ -1198,7 +1187,7 @@ fn record_failure(
         op: op.clone(),
     });
     let on_fail =
-        crate::failures::op_on_fail(cluster, r, task, op.interval_ms, Some(&op.operation_key));
+        crate::failures::op_on_fail(cluster, r, task, op.interval_ms, Some(op.operation_key()));
     if on_fail_rank(on_fail) > on_fail_rank(replay.on_fail)
         || (replay.on_fail == OnFail::Ignore && on_fail != OnFail::Ignore)
     {

@@ -18,12 +18,12 @@ fn find_op(
     node: NodeId,
     source: Option<&str>,
 ) -> Option<LrmOp> {
-    let entries = cluster.history_index.get(rsc_id)?;
-    entries
-        .iter()
+    cluster
+        .history_index
+        .ops(rsc_id)
         .filter(|(n, op)| {
             *n == node
-                && op.operation == task
+                && op.operation() == task
                 && source.is_none_or(|s| op.attr("migrate_source") == Some(s))
         })
         .map(|(_, op)| op)
@@ -40,11 +40,10 @@ fn newer_state_on(
     than: i64,
     except: &[&str],
 ) -> bool {
-    cluster.history_index.get(rsc_id).is_some_and(|entries| {
-        entries.iter().any(|(n, op)| {
-            *n == node && op.call_id > than && !except.contains(&op.operation.as_str())
-        })
-    })
+    cluster
+        .history_index
+        .ops(rsc_id)
+        .any(|(n, op)| n == node && op.call_id > than && !except.contains(&op.operation()))
 }
 
 /// Whether `a`, recorded on one node, is newer than `b`, recorded on
@@ -72,7 +71,7 @@ pub(crate) fn unpack_migrate_to_success(
     let target_node = cluster.node_by_name(target);
     let rsc_id = cluster.resources[r].id.clone();
     let lrm_id = cluster.resources[r].base_id.clone();
-    let id = if cluster.history_index.contains_key(&rsc_id) {
+    let id = if cluster.history_index.contains(&rsc_id) {
         rsc_id
     } else {
         lrm_id
@@ -91,14 +90,12 @@ pub(crate) fn unpack_migrate_to_success(
         target_node.and_then(|t| find_op(cluster, &id, "migrate_from", t, Some(source)));
     let target_newer_state = target_node.is_some_and(|t| {
         let after = migrate_from.as_ref().map(|m| m.call_id).unwrap_or(-1);
-        cluster.history_index.get(&id).is_some_and(|entries| {
-            entries.iter().any(|(nn, o)| {
-                *nn == t
-                    && o.call_id > after
-                    && o.operation != "migrate_from"
-                    && !(migrate_from.is_none() && o.call_id < 0)
-                    && (migrate_from.is_some() || newer_across_nodes(o, op))
-            })
+        cluster.history_index.ops(&id).any(|(nn, o)| {
+            nn == t
+                && o.call_id > after
+                && o.operation() != "migrate_from"
+                && !(migrate_from.is_none() && o.call_id < 0)
+                && (migrate_from.is_some() || newer_across_nodes(o, op))
         })
     });
     if target_newer_state && source_newer_op {
@@ -158,22 +155,17 @@ pub(crate) fn unpack_migrate_to_failure(cluster: &mut Cluster, r: RscId, n: Node
     let Some(t) = cluster.node_by_name(target) else {
         return;
     };
-    let id = if cluster.history_index.contains_key(&cluster.resources[r].id) {
+    let id = if cluster.history_index.contains(&cluster.resources[r].id) {
         cluster.resources[r].id.clone()
     } else {
         cluster.resources[r].base_id.clone()
     };
     let on_target: Vec<LrmOp> = cluster
         .history_index
-        .get(&id)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter(|(nn, o)| *nn == t && o.call_id >= 0)
-                .map(|(_, o)| o.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+        .ops(&id)
+        .filter(|(nn, o)| *nn == t && o.call_id >= 0)
+        .map(|(_, o)| o.clone())
+        .collect();
     let unknown_on_target = on_target.is_empty();
     let migrate_from = find_op(cluster, &id, "migrate_from", t, Some(source));
     let newest_on_target = on_target.iter().max_by_key(|o| o.call_id);
@@ -202,7 +194,7 @@ pub(crate) fn unpack_migrate_from_failure(cluster: &mut Cluster, r: RscId, n: No
         return;
     };
     let id = cluster.resources[r].base_id.clone();
-    let id = if cluster.history_index.contains_key(&cluster.resources[r].id) {
+    let id = if cluster.history_index.contains(&cluster.resources[r].id) {
         cluster.resources[r].id.clone()
     } else {
         id

@@ -996,17 +996,18 @@ pub(crate) fn log_scores_within(cluster: &mut Cluster, r: RscId, function: &'sta
 }
 
 fn log_score_lines(cluster: &mut Cluster, r: RscId, function: &'static str) {
-    let rsc = &cluster.resources[r];
-    if rsc.orphan {
+    if cluster.resources[r].orphan {
         // Left over from history only: nothing to choose, nothing shown.
         return;
     }
-    let mut lines = Vec::new();
-    for (&n, &s) in &rsc.allowed {
-        lines.push(format!(
-            "{function}: {} allocation score on {}: {}",
-            rsc.id, cluster.nodes[n].name, s
-        ));
-    }
-    cluster.score_log.extend(lines);
+    let logged = cluster.resources[r]
+        .allowed
+        .iter()
+        .map(|(&node, &score)| LoggedScore {
+            function,
+            rsc: r,
+            node,
+            score,
+        });
+    cluster.score_log.extend(logged);
 }

@@ -64,7 +64,8 @@ pub(crate) fn link_remote_nodes(cluster: &mut Cluster) {
             meta: Vec::new(),
             instance: Vec::new(),
             line: 0,
-        }];
+        }]
+        .into();
         let id = cluster.resources.len();
         cluster.resources.push(conn);
         cluster.top.push(id);

@@ -245,7 +245,7 @@ fn blank_resource(id: &str, base_id: &str, variant: Variant) -> Resource {
         parent: None,
         children: Vec::new(),
         agent: None,
-        ops: Vec::new(),
+        ops: Default::default(),
         meta: BTreeMap::new(),
         params: BTreeMap::new(),
         instance_sets: Vec::new(),

@@ -114,7 +114,8 @@ fn check_case(dir: &std::path::Path, name: &str, extra: &str) -> Result<Outcome,
     let expected_text = std::fs::read_to_string(dir.join("scores").join(format!("{name}.scores")))
         .unwrap_or_default();
     let expected = allocation_scores(expected_text.lines());
-    let ours = allocation_scores(cluster.score_log.iter().map(String::as_str));
+    let lines: Vec<String> = cluster.score_lines().collect();
+    let ours = allocation_scores(lines.iter().map(String::as_str));
     if expected.is_empty() || expected != ours {
         return Ok(outcome);
     }

@@ -296,7 +296,8 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
             let e = at_mut(root, &path);
             let what = describe(e);
             let i = rng.below(e.attrs.len());
-            let (name, _) = e.attrs.remove(i);
+            let name = e.attrs.iter().nth(i)?.0.to_string();
+            e.remove_attr(&name);
             Some(format!("delete attribute {name} of {what}"))
         }
         1 | 2 => {
@@ -309,8 +310,8 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
             let e = at_mut(root, &path);
             let what = describe(e);
             let i = rng.below(e.attrs.len());
-            let name = e.attrs[i].0.clone();
-            e.attrs[i].1 = value.clone();
+            let name = e.attrs.iter().nth(i)?.0.to_string();
+            e.set_attr(&name, &value);
             Some(format!(
                 "set {name} of {what} to {:?}",
                 truncate_for_display(&value)
@@ -409,7 +410,7 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
         9 => {
             let path = pick_path(rng, root, &|e| {
                 matches!(
-                    e.name.as_str(),
+                    &*e.name,
                     "meta_attributes"
                         | "instance_attributes"
                         | "cluster_property_set"
@@ -435,7 +436,7 @@ fn mutate_tree(rng: &mut Rng, root: &mut Element) -> Option<String> {
         }
         10 => {
             const RESOURCES: &[&str] = &["primitive", "group", "clone", "master", "bundle"];
-            let path = pick_path(rng, root, &|e| RESOURCES.contains(&e.name.as_str()))?;
+            let path = pick_path(rng, root, &|e| RESOURCES.contains(&&*e.name))?;
             let (last, parent) = path.split_last()?;
             let wrapper = *rng.pick(&["group", "clone", "master", "bundle"]);
             let Node::Element(inner) = std::mem::replace(

@@ -121,12 +121,10 @@ fn allocation_scores_match_pacemaker() {
             continue;
         };
         let t = vigil_scheduler::schedule(&cib, &now);
-        let mut got: Vec<&str> = t
+        let mut got: Vec<String> = t
             .cluster
-            .score_log
-            .iter()
-            .chain(&t.cluster.promotion_log)
-            .map(String::as_str)
+            .score_lines()
+            .chain(t.cluster.promotion_log.iter().cloned())
             .collect();
         got.sort_unstable();
         if got == want {

@@ -70,7 +70,7 @@ fn summaries(xml: &str, vigil: &str, scratch: &str) -> Option<(Vec<String>, Vec<
 ///   on), and so do fence devices (fencing without a device is a
 ///   misconfiguration with behaviour of its own).
 fn keep(e: &Element, parent: &Element) -> bool {
-    STRUCTURAL.contains(&e.name.as_str())
+    STRUCTURAL.contains(&&*e.name)
         || (e.name == "lrm_rsc_op" && e.id().ends_with("_last_0"))
         || e.name == "cluster_property_set"
         || (parent.name == "cluster_property_set" && e.name == "nvpair")

@@ -16,9 +16,12 @@
 //! - [`Element::digest`] is the on-disk CIB digest (`cibadmin --md5-sum`):
 //!   MD5 over `" " + to_xml() + "\n"`.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
+mod attributes;
 mod parse;
+pub use attributes::{Attributes, Iter as AttributesIter, NAMES};
 pub use parse::{ParseError, parse};
 
 /// One node of the tree.
@@ -32,23 +35,25 @@ pub enum Node {
 /// An element: its name, attributes in document order, and children.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
-    pub name: String,
-    pub attrs: Vec<(String, String)>,
+    /// Borrowed from [`NAMES`] when Pacemaker's schema knows it (no
+    /// allocation per element), else owned.
+    pub name: Cow<'static, str>,
+    pub attrs: Attributes,
     pub children: Vec<Node>,
     /// 1-based line of the element's start tag in the source; 0 when built in memory.
     pub line: u32,
 }
 
 impl Element {
-    pub fn new(name: impl Into<String>) -> Self {
+    pub fn new(name: impl AsRef<str>) -> Self {
         Element {
-            name: name.into(),
+            name: element_name(name.as_ref()),
             ..Default::default()
         }
     }
 
     /// Builder: add an attribute (replacing an existing one of the same name).
-    pub fn with_attr(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub fn with_attr(mut self, name: &str, value: impl AsRef<str>) -> Self {
         self.set_attr(name, value);
         self
     }
@@ -60,10 +65,7 @@ impl Element {
     }
 
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.attrs.get(name)
     }
 
     /// The `id` attribute, or "" when absent.
@@ -72,17 +74,12 @@ impl Element {
     }
 
     /// Set an attribute, keeping its position when it already exists.
-    pub fn set_attr(&mut self, name: &str, value: impl Into<String>) {
-        let value = value.into();
-        match self.attrs.iter_mut().find(|(k, _)| k == name) {
-            Some((_, v)) => *v = value,
-            None => self.attrs.push((name.to_string(), value)),
-        }
+    pub fn set_attr(&mut self, name: &str, value: impl AsRef<str>) {
+        self.attrs.set(name, value.as_ref());
     }
 
     pub fn remove_attr(&mut self, name: &str) -> Option<String> {
-        let pos = self.attrs.iter().position(|(k, _)| k == name)?;
-        Some(self.attrs.remove(pos).1)
+        self.attrs.remove(name)
     }
 
     /// Child elements, in order (comments and text skipped).
@@ -208,6 +205,14 @@ impl Element {
             let _ = write!(hex, "{b:02x}");
         }
         hex
+    }
+}
+
+/// An element's name: the static copy in [`NAMES`] if there is one.
+fn element_name(name: &str) -> Cow<'static, str> {
+    match NAMES.binary_search(&name) {
+        Ok(k) => Cow::Borrowed(NAMES[k]),
+        Err(_) => Cow::Owned(name.to_string()),
     }
 }
 

@@ -92,6 +92,8 @@ pub fn parse(src: &str) -> Result<Element, ParseError> {
     // Text is accumulated (it may arrive in pieces around entity references)
     // and attached to the current element when the next markup arrives.
     let mut pending_text = String::new();
+    // One builder for every element's attributes.
+    let mut attrs = crate::attributes::Builder::default();
 
     loop {
         let start = reader.buffer_position() as usize;
@@ -100,8 +102,7 @@ pub fn parse(src: &str) -> Result<Element, ParseError> {
             Err(e) => {
                 let at = reader.error_position() as usize;
                 let open = stack.last().zip(opened_at.last());
-                let message =
-                    reader_problem(&e, open.map(|(el, &o)| (el.name.as_str(), pos.at(o))));
+                let message = reader_problem(&e, open.map(|(el, &o)| (&*el.name, pos.at(o))));
                 return Err(pos.error(at, message));
             }
         };
@@ -115,7 +116,7 @@ pub fn parse(src: &str) -> Result<Element, ParseError> {
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                let name = utf8(tag.name().as_ref(), start, &mut pos)?.to_string();
+                let name = crate::element_name(utf8(tag.name().as_ref(), start, &mut pos)?);
                 if root.is_some() && stack.is_empty() {
                     return Err(pos.error(
                         start,
@@ -125,23 +126,27 @@ pub fn parse(src: &str) -> Result<Element, ParseError> {
                         ),
                     ));
                 }
-                let mut element = Element {
-                    name,
-                    line,
-                    ..Default::default()
-                };
                 for attr in tag.attributes() {
                     let attr = attr.map_err(|e| {
-                        let (at, message) = attribute_problem(&e, &element.name, src, start);
+                        let (at, message) = attribute_problem(&e, &name, src, start);
                         pos.error(at, message)
                     })?;
                     let key = utf8(attr.key.as_ref(), start, &mut pos)?;
                     let raw = utf8(&attr.value, start, &mut pos)?;
-                    let value = unescape(&normalize_attr_whitespace(raw)).map_err(|m| {
-                        pos.error(start, format!("attribute {key} of <{}>: {m}", element.name))
-                    })?;
-                    element.attrs.push((key.to_string(), value));
+                    attrs
+                        .push_with(key, |text| {
+                            unescape_into(&normalize_attr_whitespace(raw), text)
+                        })
+                        .map_err(|m| {
+                            pos.error(start, format!("attribute {key} of <{name}>: {m}"))
+                        })?;
                 }
+                let element = Element {
+                    name,
+                    attrs: attrs.finish(),
+                    line,
+                    ..Default::default()
+                };
                 if is_empty {
                     attach(element, &mut stack, &mut root);
                 } else {
@@ -307,9 +312,7 @@ fn flush_text(pending: &mut String, stack: &mut [Element]) {
 
 fn attach(mut element: Element, stack: &mut [Element], root: &mut Option<Element>) {
     // The tree lives as long as the CIB: give back what growing the
-    // vectors reserved (a third of the tree's memory on a big status
-    // section, where elements have ~20 attributes).
-    element.attrs.shrink_to_fit();
+    // vector of children reserved.
     element.children.shrink_to_fit();
     match stack.last_mut() {
         Some(parent) => parent.children.push(Node::Element(element)),
@@ -329,10 +332,13 @@ fn normalize_attr_whitespace(raw: &str) -> std::borrow::Cow<'_, str> {
 
 /// Resolve the five predefined entities and numeric character references.
 fn unescape(raw: &str) -> Result<String, String> {
-    if !raw.contains('&') {
-        return Ok(raw.to_string());
-    }
-    let mut out = String::with_capacity(raw.len());
+    let mut out = String::new();
+    unescape_into(raw, &mut out)?;
+    Ok(out)
+}
+
+/// [`unescape`], appending to `out`.
+fn unescape_into(raw: &str, out: &mut String) -> Result<(), String> {
     let mut rest = raw;
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
@@ -365,7 +371,7 @@ fn unescape(raw: &str) -> Result<String, String> {
         rest = &after[semi + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ fn malformed(err: &vigil_xml::ParseError) -> Unreadable {
 }
 
 /// Read `text` (named `source` in diagnostics) as a CIB.
-pub fn parse(source: &str, text: &str) -> Result<Cib, Unreadable> {
+pub fn parse(source: &str, text: String) -> Result<Cib, Unreadable> {
     if text.trim().is_empty() {
         return Err(unreadable(
             Trouble::NoInput,
@@ -108,7 +108,7 @@ pub fn parse(source: &str, text: &str) -> Result<Cib, Unreadable> {
             "give a CIB: <cib><configuration>...</configuration><status/></cib>",
         ));
     }
-    Cib::parse(text, source).map_err(|e| match e {
+    let doc = Cib::parse_document(&text, source).map_err(|e| match e {
         CibError::Xml { source: err, .. } => malformed(&err),
         CibError::NotACib { line, found, .. } => unreadable(
             Trouble::NotACib,
@@ -117,12 +117,16 @@ pub fn parse(source: &str, text: &str) -> Result<Cib, Unreadable> {
             "give a complete CIB: <cib><configuration>...</configuration><status/></cib>",
         ),
         CibError::Io { source: err, .. } => io_problem(&err),
-    })
+    })?;
+    // The text is read: let it go before the typed view is built (on a
+    // big CIB the text is as large as the tree).
+    drop(text);
+    Ok(Cib::from_document(doc))
 }
 
 /// Read the file at `path` as a CIB.
 pub fn load(path: &str) -> Result<Cib, Unreadable> {
-    parse(path, &read_file(path)?)
+    parse(path, read_file(path)?)
 }
 
 /// Bad command-line usage (EX_USAGE), such as a date that cannot be read.

@@ -147,7 +147,7 @@ fn simulate(
 /// `-s`: the placement and promotion scores, sorted as crm_simulate
 /// prints them.
 fn score_lines(t: &vigil_scheduler::Transition) -> Vec<String> {
-    let mut lines = t.cluster.score_log.clone();
+    let mut lines: Vec<String> = t.cluster.score_lines().collect();
     lines.extend(t.cluster.promotion_log.iter().cloned());
     lines.sort();
     lines

@@ -104,7 +104,7 @@ fn check(args: &Args) -> Result<Report, String> {
             "no configuration to check; use -x FILE, -p (read standard input) or -X XML".into(),
         );
     };
-    let cib = match text.and_then(|text| input::parse(&source, &text)) {
+    let cib = match text.and_then(|text| input::parse(&source, text)) {
         Ok(cib) => cib,
         Err(Unreadable {
             trouble,
