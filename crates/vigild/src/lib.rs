@@ -1,0 +1,5 @@
+//! `vigild`'s pieces: configuration, transport, the local API and the
+//! driver that wires the sans-IO cores (totem, quorum) to the world.
+
+pub mod conf;
+pub mod config;
