@@ -1,5 +1,9 @@
 //! `vigild`'s pieces: configuration, transport, the local API and the
 //! driver that wires the sans-IO cores (totem, quorum) to the world.
 
+pub mod api;
+pub mod civil;
 pub mod conf;
 pub mod config;
+pub mod log;
+pub mod peer;
