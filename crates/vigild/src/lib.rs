@@ -7,3 +7,5 @@ pub mod conf;
 pub mod config;
 pub mod log;
 pub mod peer;
+pub mod render;
+pub mod server;
