@@ -6,6 +6,8 @@ pub mod civil;
 pub mod conf;
 pub mod config;
 pub mod log;
+pub mod node;
 pub mod peer;
 pub mod render;
 pub mod server;
+pub mod transport;

@@ -41,7 +41,7 @@ pub enum ListenError {
 /// Binds the socket (replacing a stale one), restricts it to root and the
 /// `haclient` group, and serves clients on background threads, sending what
 /// they ask to `to_loop`.
-pub fn listen(path: &Path, to_loop: Sender<ApiInput>) -> Result<(), ListenError> {
+pub fn listen<T: From<ApiInput> + Send + 'static>(path: &Path, to_loop: Sender<T>) -> Result<(), ListenError> {
     let io = |source| ListenError::Io {
         path: path.to_path_buf(),
         source,
@@ -86,7 +86,7 @@ pub fn listen(path: &Path, to_loop: Sender<ApiInput>) -> Result<(), ListenError>
     Ok(())
 }
 
-fn serve(stream: UnixStream, client_gid: Option<u32>, to_loop: Sender<ApiInput>) {
+fn serve<T: From<ApiInput>>(stream: UnixStream, client_gid: Option<u32>, to_loop: Sender<T>) {
     match peer::peer_of(&stream) {
         Ok(who) if peer::allowed(&who, client_gid) => {}
         Ok(who) => {
@@ -136,10 +136,10 @@ fn serve(stream: UnixStream, client_gid: Option<u32>, to_loop: Sender<ApiInput>)
             return;
         }
         if to_loop
-            .send(ApiInput::Request {
+            .send(T::from(ApiInput::Request {
                 request,
                 reply: reply_tx.clone(),
-            })
+            }))
             .is_err()
         {
             return;
@@ -158,10 +158,11 @@ fn serve(stream: UnixStream, client_gid: Option<u32>, to_loop: Sender<ApiInput>)
     }
 }
 
-fn stream_events(mut writer: std::io::BufWriter<UnixStream>, to_loop: &Sender<ApiInput>) {
+fn stream_events<T: From<ApiInput>>(mut writer: std::io::BufWriter<UnixStream>, to_loop: &Sender<T>) {
     let (events_tx, events_rx): (SyncSender<Event>, Receiver<Event>) =
         mpsc::sync_channel(SUBSCRIBER_BACKLOG);
-    if to_loop.send(ApiInput::Subscribe { events: events_tx }).is_err()
+    if to_loop
+        .send(T::from(ApiInput::Subscribe { events: events_tx })).is_err()
         || write_line(&mut writer, &Response::Subscribed).is_err()
     {
         return;
