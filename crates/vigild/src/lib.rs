@@ -10,4 +10,5 @@ pub mod node;
 pub mod peer;
 pub mod render;
 pub mod server;
+pub mod testbed;
 pub mod transport;
