@@ -47,16 +47,28 @@ pub enum Response {
 pub struct QuorumStatus {
     pub provider: String,
     pub node_id: u32,
-    /// The ring id as corosync prints it (`1.5`).
+    /// The ring id as corosync prints it (`1.5`: representative and
+    /// sequence in hex), and its two parts.
     pub ring_id: String,
+    pub ring_rep: u32,
+    pub ring_seq: u64,
     pub quorate: bool,
     pub expected_votes: u32,
     pub highest_expected: u32,
     pub total_votes: u32,
     pub quorum: u32,
-    /// `Quorate`, `2Node`, `WaitForAll`, … as corosync-quorumtool names them.
-    pub flags: Vec<String>,
+    pub flags: QuorumFlags,
     pub members: Vec<Member>,
+}
+
+/// votequorum's flags (corosync-quorumtool's `Flags:` line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuorumFlags {
+    pub two_node: bool,
+    pub quorate: bool,
+    pub wait_for_all: bool,
+    pub last_man_standing: bool,
+    pub auto_tie_breaker: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -119,6 +119,9 @@ pub struct ClusterConfig {
     pub keyfile: Option<PathBuf>,
     /// UDP port of link 0 (`totem.interface.mcastport`, default 5405).
     pub port: u16,
+    /// Link 0's `knet_ping_interval` and `knet_ping_timeout` (ms), when set.
+    pub ping_interval: Option<u64>,
+    pub ping_timeout: Option<u64>,
     pub nodes: Vec<NodeEntry>,
     pub quorum: QuorumSettings,
     pub logging: LoggingSettings,
@@ -543,6 +546,7 @@ impl Reader {
         let keyfile = options.text("keyfile").map(PathBuf::from);
 
         let mut port = DEFAULT_PORT;
+        let (mut ping_interval, mut ping_timeout) = (None, None);
         for interface in totem.sections("interface") {
             let iface = self.options(interface, "totem.interface", INTERFACE, &[]);
             self.no_subsections(interface, "totem.interface", &[]);
@@ -550,6 +554,10 @@ impl Reader {
                 .number("linknumber")
                 .or_else(|| iface.number("ringnumber"))
                 .unwrap_or(0);
+            if link == 0 {
+                ping_interval = iface.number("knet_ping_interval");
+                ping_timeout = iface.number("knet_ping_timeout");
+            }
             if link == 0
                 && let Some(entry) = iface.entry("mcastport")
             {
@@ -591,6 +599,8 @@ impl Reader {
             totem: timing,
             keyfile,
             port,
+            ping_interval,
+            ping_timeout,
             nodes,
             quorum,
             logging,

@@ -10,5 +10,6 @@ pub mod node;
 pub mod peer;
 pub mod render;
 pub mod server;
+pub mod state;
 pub mod testbed;
 pub mod transport;
