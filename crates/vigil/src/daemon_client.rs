@@ -1,7 +1,6 @@
 //! What the commands that ask the local vigild share: the `--socket` flag
 //! and turning a failed exchange into a message and an exit status.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

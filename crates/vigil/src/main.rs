@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cluster;
+mod daemon_client;
 mod explain;
 mod input;
 mod output;
@@ -34,6 +36,9 @@ enum Command {
     /// contributed to it (constraints, rules, stickiness, failures, ...),
     /// and what rules the node out.
     Explain(explain::Args),
+    /// The running cluster as this node's vigild sees it.
+    #[command(subcommand)]
+    Cluster(cluster::Command),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +47,6 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Cluster(command) => cluster::run(command),
     }
 }
