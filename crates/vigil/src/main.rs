@@ -8,6 +8,7 @@ mod cluster;
 mod daemon_client;
 mod explain;
 mod input;
+mod keygen;
 mod output;
 mod simulate;
 mod transition_json;
@@ -39,6 +40,8 @@ enum Command {
     /// The running cluster as this node's vigild sees it.
     #[command(subcommand)]
     Cluster(cluster::Command),
+    /// Generate the cluster's authentication key (corosync-keygen).
+    Keygen(keygen::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +51,6 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Cluster(command) => cluster::run(command),
+        Command::Keygen(args) => keygen::run(args),
     }
 }
