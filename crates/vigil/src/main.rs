@@ -10,6 +10,7 @@ mod explain;
 mod input;
 mod keygen;
 mod output;
+mod quorum;
 mod simulate;
 mod transition_json;
 mod verify;
@@ -40,6 +41,9 @@ enum Command {
     /// The running cluster as this node's vigild sees it.
     #[command(subcommand)]
     Cluster(cluster::Command),
+    /// Quorum as this node's vigild sees it.
+    #[command(subcommand)]
+    Quorum(quorum::Command),
     /// Generate the cluster's authentication key (corosync-keygen).
     Keygen(keygen::Args),
 }
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Cluster(command) => cluster::run(command),
+        Command::Quorum(command) => quorum::run(command),
         Command::Keygen(args) => keygen::run(args),
     }
 }

@@ -10,6 +10,9 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
+use vigil_quorum::QuorumConfig;
+use vigil_wire::NodeId;
+
 use crate::conf::{self, Entry, Location, Section};
 
 /// The default UDP port (`mcastport`), as corosync's.
@@ -56,21 +59,6 @@ pub struct NodeEntry {
     pub addr: SocketAddr,
     pub quorum_votes: u32,
     pub at: Location,
-}
-
-/// The `quorum { }` section.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QuorumSettings {
-    pub expected_votes: Option<u32>,
-    pub two_node: bool,
-    pub wait_for_all: Option<bool>,
-    pub last_man_standing: bool,
-    pub last_man_standing_window: Option<u64>,
-    pub auto_tie_breaker: bool,
-    /// `lowest`, `highest` or a list of node ids, as written.
-    pub auto_tie_breaker_node: Option<String>,
-    pub allow_downscale: bool,
-    pub expected_votes_tracking: bool,
 }
 
 /// How much to log.
@@ -123,7 +111,8 @@ pub struct ClusterConfig {
     pub ping_interval: Option<u64>,
     pub ping_timeout: Option<u64>,
     pub nodes: Vec<NodeEntry>,
-    pub quorum: QuorumSettings,
+    /// The `quorum { }` section with the nodelist's votes.
+    pub quorum: QuorumConfig,
     pub logging: LoggingSettings,
 }
 
@@ -282,20 +271,6 @@ const NODE: &[(&str, Kind)] = &[
     ("nodeid", Kind::Number),
     ("name", Kind::Text),
     ("quorum_votes", Kind::Number),
-];
-
-const QUORUM: &[(&str, Kind)] = &[
-    ("provider", Kind::Word(&["corosync_votequorum"])),
-    ("expected_votes", Kind::Number),
-    ("votes", Kind::Number),
-    ("two_node", Kind::Flag),
-    ("wait_for_all", Kind::Flag),
-    ("last_man_standing", Kind::Flag),
-    ("last_man_standing_window", Kind::Number),
-    ("auto_tie_breaker", Kind::Flag),
-    ("auto_tie_breaker_node", Kind::Text),
-    ("allow_downscale", Kind::Flag),
-    ("expected_votes_tracking", Kind::Flag),
 ];
 
 const LOGGING: &[(&str, Kind)] = &[
@@ -584,10 +559,13 @@ impl Reader {
                 Vec::new()
             }
         };
-        let quorum = match self.single(root, "quorum") {
+        let mut quorum = match self.single(root, "quorum") {
             Some(section) => self.quorum(section),
-            None => QuorumSettings::default(),
+            None => QuorumConfig::default(),
         };
+        for node in &nodes {
+            quorum.add_node(NodeId(node.nodeid), node.quorum_votes);
+        }
         let logging = match self.single(root, "logging") {
             Some(section) => self.logging(section),
             None => LoggingSettings::default(),
@@ -705,8 +683,23 @@ impl Reader {
         nodes
     }
 
-    fn quorum(&mut self, section: &Section) -> QuorumSettings {
-        let options = self.options(section, "quorum", QUORUM, &[]);
+    /// votequorum reads its own options; its complaints get a location.
+    fn quorum(&mut self, section: &Section) -> QuorumConfig {
+        let mut config = QuorumConfig::default();
+        for entry in &section.entries {
+            if let Err(e) = config.set(&entry.key, &entry.value) {
+                let hint = match e {
+                    vigil_quorum::ConfigError::UnknownKey { .. } => {
+                        match closest(&entry.key, vigil_quorum::KEYS.iter().copied()) {
+                            Some(near) => format!(" (did you mean `{near}`?)"),
+                            None => String::new(),
+                        }
+                    }
+                    _ => String::new(),
+                };
+                self.error(&entry.at, format!("{e}{hint}"));
+            }
+        }
         if let Some(device) = section.sections("device").next() {
             self.error(
                 &device.at,
@@ -714,42 +707,7 @@ impl Reader {
             );
         }
         self.no_subsections(section, "quorum", &["device"]);
-        if options.text("provider").is_none() && !section.entries.is_empty() {
-            self.error(
-                &section.at,
-                "`quorum` has no `provider` (the only one is `corosync_votequorum`)".into(),
-            );
-        }
-        if let Some(node) = options.entry("auto_tie_breaker_node") {
-            let valid = node.value == "lowest"
-                || node.value == "highest"
-                || node
-                    .value
-                    .split_whitespace()
-                    .all(|id| id.parse::<u32>().is_ok());
-            if !valid {
-                self.error(
-                    &node.at,
-                    format!(
-                        "`quorum.auto_tie_breaker_node: {}`: expected `lowest`, `highest` or node ids separated by spaces",
-                        node.value
-                    ),
-                );
-            }
-        }
-        QuorumSettings {
-            expected_votes: options
-                .number("expected_votes")
-                .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
-            two_node: options.flag("two_node").unwrap_or(false),
-            wait_for_all: options.flag("wait_for_all"),
-            last_man_standing: options.flag("last_man_standing").unwrap_or(false),
-            last_man_standing_window: options.number("last_man_standing_window"),
-            auto_tie_breaker: options.flag("auto_tie_breaker").unwrap_or(false),
-            auto_tie_breaker_node: options.text("auto_tie_breaker_node").map(str::to_string),
-            allow_downscale: options.flag("allow_downscale").unwrap_or(false),
-            expected_votes_tracking: options.flag("expected_votes_tracking").unwrap_or(false),
-        }
+        config
     }
 
     fn logging(&mut self, section: &Section) -> LoggingSettings {
@@ -898,6 +856,7 @@ logging {
         assert_eq!(c.nodes[2].name, "127.0.0.3");
         assert_eq!(c.node_named("node2").unwrap().nodeid, 2);
         assert!(!c.quorum.two_node);
+        assert_eq!(c.quorum.nodes.len(), 3);
         assert!(c.logging.to_logfile);
     }
 
@@ -930,7 +889,7 @@ logging {
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(e[0].starts_with("corosync.conf:4: `totem.transport: sctp`: expected one of: knet, udpu, udp"), "{e:?}");
         assert!(e[1].starts_with("corosync.conf:5: `totem.token: 1s`: expected a whole number"), "{e:?}");
-        assert!(e[2].contains("two_node: maybe`: expected yes or no"), "{e:?}");
+        assert!(e[2].contains("quorum.two_node: invalid value 'maybe'"), "{e:?}");
     }
 
     #[test]
