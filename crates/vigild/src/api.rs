@@ -113,7 +113,11 @@ pub struct Stats {
 pub enum Event {
     /// An application message delivered in the total order: its sender,
     /// its length and its first bytes (hex, at most `HEAD_BYTES`).
-    Delivered { sender: u32, len: usize, head: String },
+    Delivered {
+        sender: u32,
+        len: usize,
+        head: String,
+    },
     /// A new membership was installed.
     Membership {
         ring_id: String,
@@ -166,14 +170,18 @@ pub fn socket_path(flag: Option<&Path>) -> PathBuf {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("cannot connect to vigild at {path}: {source} (is vigild running? --socket or ${SOCKET_ENV} name another socket)")]
+    #[error(
+        "cannot connect to vigild at {path}: {source} (is vigild running? --socket or ${SOCKET_ENV} name another socket)"
+    )]
     Connect {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("lost the connection to vigild: {0}")]
     Io(#[from] std::io::Error),
-    #[error("vigild closed the connection (refused: only root and the `haclient` group may use it)")]
+    #[error(
+        "vigild closed the connection (refused: only root and the `haclient` group may use it)"
+    )]
     Closed,
     #[error("vigild sent something unreadable: {0}")]
     Decode(#[from] serde_json::Error),

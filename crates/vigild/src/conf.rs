@@ -143,8 +143,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Section, SyntaxError> {
 
 fn is_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
@@ -166,7 +165,13 @@ mod tests {
         assert_eq!(totem.entries[1].value, "web");
         assert_eq!(totem.entries[1].at.line, 4);
         assert_eq!(totem.sections("interface").count(), 1);
-        let node = file.sections("nodelist").next().unwrap().sections("node").next().unwrap();
+        let node = file
+            .sections("nodelist")
+            .next()
+            .unwrap()
+            .sections("node")
+            .next()
+            .unwrap();
         // A value keeps every `:` after the first (IPv6 addresses).
         assert_eq!(node.entries[0].value, "fe80::1");
     }

@@ -224,7 +224,10 @@ const TOTEM_OTHER: &[(&str, Kind)] = &[
     ("secauth", Kind::Flag),
     ("keyfile", Kind::Text),
     ("key", Kind::Text),
-    ("ip_version", Kind::Word(&["ipv4", "ipv6", "ipv4-6", "ipv6-4"])),
+    (
+        "ip_version",
+        Kind::Word(&["ipv4", "ipv6", "ipv4-6", "ipv6-4"]),
+    ),
     ("link_mode", Kind::Word(&["passive", "active", "rr"])),
     ("clear_node_high_bit", Kind::Flag),
     ("block_unlisted_ips", Kind::Flag),
@@ -501,7 +504,8 @@ impl Reader {
                 timing.insert(name.to_string(), value);
             }
         }
-        if let (Some(token), Some(consensus)) = (options.number("token"), options.entry("consensus"))
+        if let (Some(token), Some(consensus)) =
+            (options.number("token"), options.entry("consensus"))
             && let Ok(value) = consensus.value.parse::<u64>()
             && value * 5 < token * 6
         {
@@ -615,9 +619,10 @@ impl Reader {
                 continue;
             };
             let nodeid_at = &options.entry("nodeid").expect("read above").at;
-            let Ok(nodeid) = u32::try_from(nodeid).map_err(drop).and_then(|id| {
-                if id == 0 { Err(()) } else { Ok(id) }
-            }) else {
+            let Ok(nodeid) = u32::try_from(nodeid)
+                .map_err(drop)
+                .and_then(|id| if id == 0 { Err(()) } else { Ok(id) })
+            else {
                 self.error(
                     nodeid_at,
                     format!("`nodeid: {nodeid}`: a node id is 1 to 4294967295"),
@@ -747,11 +752,10 @@ fn check_value(kind: Kind, value: &str) -> Option<String> {
         Kind::Flag => parse_flag(value)
             .is_none()
             .then(|| "expected yes or no (also on/off, 1/0)".to_string()),
-        Kind::Word(words) => (!words.contains(&value))
-            .then(|| format!("expected one of: {}", words.join(", "))),
-        Kind::Text => value
-            .is_empty()
-            .then(|| "the value is empty".to_string()),
+        Kind::Word(words) => {
+            (!words.contains(&value)).then(|| format!("expected one of: {}", words.join(", ")))
+        }
+        Kind::Text => value.is_empty().then(|| "the value is empty".to_string()),
     }
 }
 
@@ -785,7 +789,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let old = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            row[j + 1] = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             prev = old;
         }
     }
@@ -887,9 +893,20 @@ logging {
             .replace("transport: knet", "transport: sctp");
         let e = errors(&text);
         assert_eq!(e.len(), 3, "{e:?}");
-        assert!(e[0].starts_with("corosync.conf:4: `totem.transport: sctp`: expected one of: knet, udpu, udp"), "{e:?}");
-        assert!(e[1].starts_with("corosync.conf:5: `totem.token: 1s`: expected a whole number"), "{e:?}");
-        assert!(e[2].contains("quorum.two_node: invalid value 'maybe'"), "{e:?}");
+        assert!(
+            e[0].starts_with(
+                "corosync.conf:4: `totem.transport: sctp`: expected one of: knet, udpu, udp"
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("corosync.conf:5: `totem.token: 1s`: expected a whole number"),
+            "{e:?}"
+        );
+        assert!(
+            e[2].contains("quorum.two_node: invalid value 'maybe'"),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -898,8 +915,16 @@ logging {
             .replace("nodeid: 3", "nodeid: 2")
             .replace("ring0_addr: 127.0.0.2", "ring0_addr: 127.0.0.1");
         let e = errors(&text);
-        assert!(e.iter().any(|e| e.contains("address 127.0.0.1:5999 is already used by the node at line 15")), "{e:?}");
-        assert!(e.iter().any(|e| e.contains("node id 2 is already used")) || e.len() == 1, "{e:?}");
+        assert!(
+            e.iter().any(
+                |e| e.contains("address 127.0.0.1:5999 is already used by the node at line 15")
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|e| e.contains("node id 2 is already used")) || e.len() == 1,
+            "{e:?}"
+        );
         let text = THREE.replace("        nodeid: 1\n", "");
         assert!(errors(&text)[0].contains("node `127.0.0.1` has no `nodeid`"));
         let text = THREE.replace("nodeid: 1\n", "nodeid: 0\n");
@@ -915,15 +940,24 @@ logging {
     #[test]
     fn structure_errors() {
         let e = errors(&THREE.replace("quorum {", "quorom {"));
-        assert!(e[0].contains("unknown section `quorom` (did you mean `quorum`?)"), "{e:?}");
+        assert!(
+            e[0].contains("unknown section `quorom` (did you mean `quorum`?)"),
+            "{e:?}"
+        );
         let e = errors("totem {\n  version: 2\n}\n");
         assert!(e.iter().any(|e| e.contains("no `cluster_name`")), "{e:?}");
         assert!(e.iter().any(|e| e.contains("no `nodelist")), "{e:?}");
-        let e = errors(&THREE.replace("    two_node: 0\n", "    two_node: 0\n    device {\n    }\n"));
+        let e = errors(&THREE.replace(
+            "    two_node: 0\n",
+            "    two_node: 0\n    device {\n    }\n",
+        ));
         assert!(e[0].contains("quorum devices"), "{e:?}");
         let e = errors(&THREE.replace("    version: 2\n", "    version: 3\n"));
         assert!(e[0].contains("the only valid version is 2"), "{e:?}");
         let e = errors(&THREE.replace("    token: 1000\n", "    token: 1000\n    token: 2000\n"));
-        assert!(e[0].contains("`totem.token` is set twice (first at line 5)"), "{e:?}");
+        assert!(
+            e[0].contains("`totem.token` is set twice (first at line 5)"),
+            "{e:?}"
+        );
     }
 }

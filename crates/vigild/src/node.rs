@@ -68,7 +68,11 @@ mod tests {
     fn config(addrs: &[&str]) -> ClusterConfig {
         let mut text = String::from("totem {\n cluster_name: t\n}\nnodelist {\n");
         for (i, a) in addrs.iter().enumerate() {
-            text += &format!(" node {{\n  ring0_addr: {a}\n  nodeid: {}\n  name: n{}\n }}\n", i + 1, i + 1);
+            text += &format!(
+                " node {{\n  ring0_addr: {a}\n  nodeid: {}\n  name: n{}\n }}\n",
+                i + 1,
+                i + 1
+            );
         }
         text += "}\n";
         ClusterConfig::parse(&text, Path::new("c.conf")).unwrap()
@@ -81,7 +85,11 @@ mod tests {
         assert_eq!(local_node(&c, None, None).unwrap().nodeid, 1);
         assert_eq!(local_node(&c, Some(2), None).unwrap().name, "n2");
         assert_eq!(local_node(&c, None, Some("n2")).unwrap().nodeid, 2);
-        assert!(local_node(&c, Some(9), None).unwrap_err().contains("listed: 1 (n1), 2 (n2)"));
+        assert!(
+            local_node(&c, Some(9), None)
+                .unwrap_err()
+                .contains("listed: 1 (n1), 2 (n2)")
+        );
         let c = config(&["127.0.0.1", "127.0.0.2"]);
         assert!(local_node(&c, None, None).unwrap_err().contains("several"));
         let c = config(&["192.0.2.7"]);

@@ -79,12 +79,24 @@ mod tests {
     #[test]
     fn only_root_or_the_group() {
         let me = std::process::id() as i32;
-        let root = Peer { pid: me, uid: 0, gid: 0 };
+        let root = Peer {
+            pid: me,
+            uid: 0,
+            gid: 0,
+        };
         assert!(allowed(&root, None));
-        let stranger = Peer { pid: me, uid: 1000, gid: 1000 };
+        let stranger = Peer {
+            pid: me,
+            uid: 1000,
+            gid: 1000,
+        };
         assert!(!allowed(&stranger, None));
         assert!(!allowed(&stranger, Some(4242)));
-        let member = Peer { pid: me, uid: 1000, gid: 4242 };
+        let member = Peer {
+            pid: me,
+            uid: 1000,
+            gid: 4242,
+        };
         assert!(allowed(&member, Some(4242)));
     }
 }

@@ -41,7 +41,10 @@ pub enum ListenError {
 /// Binds the socket (replacing a stale one), restricts it to root and the
 /// `haclient` group, and serves clients on background threads, sending what
 /// they ask to `to_loop`.
-pub fn listen<T: From<ApiInput> + Send + 'static>(path: &Path, to_loop: Sender<T>) -> Result<(), ListenError> {
+pub fn listen<T: From<ApiInput> + Send + 'static>(
+    path: &Path,
+    to_loop: Sender<T>,
+) -> Result<(), ListenError> {
     let io = |source| ListenError::Io {
         path: path.to_path_buf(),
         source,
@@ -158,11 +161,15 @@ fn serve<T: From<ApiInput>>(stream: UnixStream, client_gid: Option<u32>, to_loop
     }
 }
 
-fn stream_events<T: From<ApiInput>>(mut writer: std::io::BufWriter<UnixStream>, to_loop: &Sender<T>) {
+fn stream_events<T: From<ApiInput>>(
+    mut writer: std::io::BufWriter<UnixStream>,
+    to_loop: &Sender<T>,
+) {
     let (events_tx, events_rx): (SyncSender<Event>, Receiver<Event>) =
         mpsc::sync_channel(SUBSCRIBER_BACKLOG);
     if to_loop
-        .send(T::from(ApiInput::Subscribe { events: events_tx })).is_err()
+        .send(T::from(ApiInput::Subscribe { events: events_tx }))
+        .is_err()
         || write_line(&mut writer, &Response::Subscribed).is_err()
     {
         return;

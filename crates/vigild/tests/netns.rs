@@ -93,8 +93,18 @@ fn a_cut_link_partitions_a_minority_that_rejoins_when_healed() {
                 "-n", &bridge_ns, "link", "add", &port, "type", "veth", "peer", "name", "eth0",
                 "netns", ns,
             ])?;
-            ip(&["-n", &bridge_ns, "link", "set", &port, "master", "br0", "up"])?;
-            ip(&["-n", ns, "addr", "add", &format!("{}/24", addrs[i]), "dev", "eth0"])?;
+            ip(&[
+                "-n", &bridge_ns, "link", "set", &port, "master", "br0", "up",
+            ])?;
+            ip(&[
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{}/24", addrs[i]),
+                "dev",
+                "eth0",
+            ])?;
             ip(&["-n", ns, "link", "set", "eth0", "up"])?;
             ip(&["-n", ns, "link", "set", "lo", "up"])?;
         }
@@ -109,30 +119,33 @@ fn a_cut_link_partitions_a_minority_that_rejoins_when_healed() {
     }
     cluster.start_all().unwrap();
     cluster
-        .wait_until("all three are members and quorate", &[1, 2, 3], PATIENCE, |s| {
-        s.quorate && member_ids(s) == [1, 2, 3]
-    })
+        .wait_until(
+            "all three are members and quorate",
+            &[1, 2, 3],
+            PATIENCE,
+            |s| s.quorate && member_ids(s) == [1, 2, 3],
+        )
         .unwrap();
 
     // Cut node 3's link: a 2 + 1 partition.
     ip(&["-n", &bridge_ns, "link", "set", "p3", "down"]).unwrap();
     cluster
         .wait_until("1 and 2 keep quorum without 3", &[1, 2], PATIENCE, |s| {
-        s.quorate && member_ids(s) == [1, 2]
-    })
+            s.quorate && member_ids(s) == [1, 2]
+        })
         .unwrap();
     cluster
         .wait_until("3 alone loses quorum", &[3], PATIENCE, |s| {
-        !s.quorate && member_ids(s) == [3]
-    })
+            !s.quorate && member_ids(s) == [3]
+        })
         .unwrap();
 
     // Heal it: everyone together again.
     ip(&["-n", &bridge_ns, "link", "set", "p3", "up"]).unwrap();
     cluster
         .wait_until("all three rejoin", &[1, 2, 3], PATIENCE, |s| {
-        s.quorate && member_ids(s) == [1, 2, 3]
-    })
+            s.quorate && member_ids(s) == [1, 2, 3]
+        })
         .unwrap();
     drop(cluster);
     drop(namespaces);

@@ -19,7 +19,12 @@ fn three_processes_form_a_ring_survive_a_kill_and_rejoin() {
 
     let all = |s: &vigild::api::QuorumStatus| s.quorate && member_ids(s) == [1, 2, 3];
     cluster
-        .wait_until("all three are members and quorate", &[1, 2, 3], PATIENCE, all)
+        .wait_until(
+            "all three are members and quorate",
+            &[1, 2, 3],
+            PATIENCE,
+            all,
+        )
         .unwrap();
     let status = cluster.quorum(1).unwrap();
     assert_eq!(status.expected_votes, 3);
@@ -35,9 +40,12 @@ fn three_processes_form_a_ring_survive_a_kill_and_rejoin() {
 
     cluster.kill9(3);
     cluster
-        .wait_until("1 and 2 see 3 gone and stay quorate", &[1, 2], PATIENCE, |s| {
-            s.quorate && member_ids(s) == [1, 2] && s.total_votes == 2
-        })
+        .wait_until(
+            "1 and 2 see 3 gone and stay quorate",
+            &[1, 2],
+            PATIENCE,
+            |s| s.quorate && member_ids(s) == [1, 2] && s.total_votes == 2,
+        )
         .unwrap();
     assert_ne!(cluster.quorum(1).unwrap().ring_id, status.ring_id);
     cluster

@@ -17,7 +17,10 @@ use vigild::api::{self, Client, Event, QuorumStatus, Request, Response};
 use vigild::testbed::{Cluster, member_ids};
 
 #[derive(Parser)]
-#[command(name = "vigil-bench", about = "Measure a local three-node vigild cluster")]
+#[command(
+    name = "vigil-bench",
+    about = "Measure a local three-node vigild cluster"
+)]
 struct Cli {
     /// The vigild binary [default: the one beside this program]
     #[arg(long, global = true)]
@@ -73,7 +76,12 @@ fn main() -> ExitCode {
             messages,
             sizes,
             batch,
-        } => throughput(&vigild, messages, &sizes, batch.clamp(1, api::MAX_SEND_BATCH)),
+        } => throughput(
+            &vigild,
+            messages,
+            &sizes,
+            batch.clamp(1, api::MAX_SEND_BATCH),
+        ),
         Command::Failover {
             token,
             token_coefficient,
@@ -96,10 +104,17 @@ fn all_three(s: &QuorumStatus) -> bool {
     s.quorate && member_ids(s) == [1, 2, 3]
 }
 
-fn start_cluster(vigild: &std::path::Path, name: &str, base: u8, totem: &[&str]) -> Result<Cluster, String> {
+fn start_cluster(
+    vigild: &std::path::Path,
+    name: &str,
+    base: u8,
+    totem: &[&str],
+) -> Result<Cluster, String> {
     let addrs: Vec<String> = (1..=3).map(|i| format!("127.{base}.0.{i}")).collect();
     let mut cluster = Cluster::new(name, vigild, &addrs, totem).map_err(|e| e.to_string())?;
-    cluster.start_all().map_err(|e| format!("cannot start {}: {e}", vigild.display()))?;
+    cluster
+        .start_all()
+        .map_err(|e| format!("cannot start {}: {e}", vigild.display()))?;
     cluster.wait_until("the ring forms", &[1, 2, 3], PATIENCE, all_three)?;
     Ok(cluster)
 }
@@ -142,7 +157,9 @@ fn collect(mut client: Client, count: usize, len: usize) -> Result<Seen, String>
 
 fn throughput(vigild: &std::path::Path, messages: usize, sizes: &[usize], batch: usize) -> Outcome {
     let cluster = start_cluster(vigild, "bench", 78, &["token: 1000"])?;
-    println!("ordered delivery, 3 nodes on loopback UDP, one sender (node 1), {messages} messages per size");
+    println!(
+        "ordered delivery, 3 nodes on loopback UDP, one sender (node 1), {messages} messages per size"
+    );
     println!(
         "{:>8} {:>12} {:>10} {:>12} {:>12} {:>12}",
         "size", "msgs/s", "MB/s", "lat p50 ms", "lat p99 ms", "lat max ms"
@@ -171,7 +188,10 @@ fn throughput(vigild: &std::path::Path, messages: usize, sizes: &[usize], batch:
                 .collect();
             let now = Instant::now();
             sent_at.extend(std::iter::repeat_n(now, n));
-            match sender.request(&Request::Send { payloads }).map_err(|e| e.to_string())? {
+            match sender
+                .request(&Request::Send { payloads })
+                .map_err(|e| e.to_string())?
+            {
                 Response::Sent { count } if count == n => {}
                 other => return Err(format!("unexpected answer to Send: {other:?}")),
             }
@@ -193,7 +213,10 @@ fn throughput(vigild: &std::path::Path, messages: usize, sizes: &[usize], batch:
         let first = &results[&0].order;
         for (i, seen) in &results {
             if &seen.order != first {
-                return Err(format!("node {} delivered in another order than node 1", i + 1));
+                return Err(format!(
+                    "node {} delivered in another order than node 1",
+                    i + 1
+                ));
             }
         }
         if first.iter().enumerate().any(|(i, idx)| *idx != i as u64) {
@@ -222,12 +245,21 @@ fn throughput(vigild: &std::path::Path, messages: usize, sizes: &[usize], batch:
             pick(1.0)
         );
     }
-    println!("(latency: from the Send request to each node's delivery event, at every node; same order checked at all three)");
-    println!("reference: corosync cpgbench on this machine kind 17.3k msg/s at 64 B, 11.3k msg/s at 1.6 kB");
+    println!(
+        "(latency: from the Send request to each node's delivery event, at every node; same order checked at all three)"
+    );
+    println!(
+        "reference: corosync cpgbench on this machine kind 17.3k msg/s at 64 B, 11.3k msg/s at 1.6 kB"
+    );
     Ok(())
 }
 
-fn failover(vigild: &std::path::Path, token: u64, coefficient: Option<u64>, runs: usize) -> Outcome {
+fn failover(
+    vigild: &std::path::Path,
+    token: u64,
+    coefficient: Option<u64>,
+    runs: usize,
+) -> Outcome {
     let token_line = format!("token: {token}");
     let coefficient_line = coefficient.map(|c| format!("token_coefficient: {c}"));
     let mut totem = vec![token_line.as_str()];
@@ -269,7 +301,10 @@ fn failover(vigild: &std::path::Path, token: u64, coefficient: Option<u64>, runs
                 .map_err(|_| "the survivors never reported the new membership")?;
             worst = worst.max(at.duration_since(killed));
         }
-        println!("  run {run}: both survivors reported membership [1, 2] after {} ms", worst.as_millis());
+        println!(
+            "  run {run}: both survivors reported membership [1, 2] after {} ms",
+            worst.as_millis()
+        );
         times.push(worst);
         cluster.start(3).map_err(|e| e.to_string())?;
         cluster.wait_until("node 3 rejoins", &[1, 2, 3], PATIENCE, all_three)?;
@@ -281,14 +316,19 @@ fn failover(vigild: &std::path::Path, token: u64, coefficient: Option<u64>, runs
         "failover: mean {} ms, max {} ms; target token + consensus + 100 ms = {target} ms for a 2-node-style token (no coefficient): {}",
         mean.as_millis(),
         max.as_millis(),
-        if max.as_millis() <= u128::from(target) { "met" } else { "not met" }
+        if max.as_millis() <= u128::from(target) {
+            "met"
+        } else {
+            "not met"
+        }
     );
     Ok(())
 }
 
 /// (RSS kB, peak RSS kB) of a process.
 fn memory(pid: u32) -> Result<(u64, u64), String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
     let field = |name: &str| {
         status
             .lines()
@@ -303,9 +343,13 @@ fn memory(pid: u32) -> Result<(u64, u64), String> {
 fn cpu_seconds(pid: u32) -> Result<f64, String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
     // Fields after the command name (which is in parentheses).
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).ok_or("odd /proc stat")?;
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or("odd /proc stat")?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
+    let ticks: u64 =
+        fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
     let hz = rustix::param::clock_ticks_per_second() as f64;
     Ok(ticks as f64 / hz)
 }
@@ -314,11 +358,17 @@ fn footprint(vigild: &std::path::Path, seconds: u64) -> Outcome {
     let cluster = start_cluster(vigild, "footprint", 80, &["token: 1000"])?;
     thread::sleep(Duration::from_secs(2));
     let pids: Vec<u32> = cluster.nodes.iter().filter_map(|n| n.pid()).collect();
-    let before: Vec<f64> = pids.iter().map(|p| cpu_seconds(*p)).collect::<Result<_, _>>()?;
+    let before: Vec<f64> = pids
+        .iter()
+        .map(|p| cpu_seconds(*p))
+        .collect::<Result<_, _>>()?;
     thread::sleep(Duration::from_secs(seconds));
     cluster.wait_until("the ring is still whole", &[1, 2, 3], PATIENCE, all_three)?;
     println!("idle 3-node ring (token 1000 ms), watched for {seconds} s");
-    println!("{:>6} {:>10} {:>14} {:>16}", "node", "RSS MB", "peak RSS MB", "CPU s / minute");
+    println!(
+        "{:>6} {:>10} {:>14} {:>16}",
+        "node", "RSS MB", "peak RSS MB", "CPU s / minute"
+    );
     for (i, pid) in pids.iter().enumerate() {
         let (rss, peak) = memory(*pid)?;
         let cpu = cpu_seconds(*pid)? - before[i];
