@@ -11,6 +11,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
 use vigil_quorum::QuorumConfig;
+use vigil_totem::TotemConfig;
 use vigil_wire::NodeId;
 
 use crate::conf::{self, Entry, Location, Section};
@@ -99,10 +100,11 @@ pub struct ClusterConfig {
     pub cluster_name: String,
     /// `transport` as written (Vigil always sends unicast UDP to each member).
     pub transport: String,
-    /// The totem timing and flow options that were set, by corosync name
-    /// (`token`, `consensus`, `join`, `window_size`, …), in milliseconds or
-    /// counts; what is absent takes the protocol's default.
-    pub totem: BTreeMap<String, u64>,
+    /// The Totem protocol's options (corosync's names and defaults).
+    pub totem: TotemConfig,
+    /// Totem options that were set but that Vigil's Totem does not use
+    /// (`downcheck`, `miss_count_const`, …), to be mentioned at startup.
+    pub totem_unused: Vec<String>,
     /// `totem.keyfile`, when set.
     pub keyfile: Option<PathBuf>,
     /// UDP port of link 0 (`totem.interface.mcastport`, default 5405).
@@ -163,11 +165,6 @@ impl ClusterConfig {
         self.nodes
             .iter()
             .find(|n| n.name == name || n.ring0_addr == name)
-    }
-
-    /// The totem option `name` when the file sets it.
-    pub fn totem_option(&self, name: &str) -> Option<u64> {
-        self.totem.get(name).copied()
     }
 }
 
@@ -498,12 +495,7 @@ impl Reader {
             }
         };
         let transport = options.text("transport").unwrap_or("knet").to_string();
-        let mut timing = BTreeMap::new();
-        for name in TOTEM_TIMING {
-            if let Some(value) = options.number(name) {
-                timing.insert(name.to_string(), value);
-            }
-        }
+        let (totem_config, totem_unused) = self.totem_config(&options);
         if let (Some(token), Some(consensus)) =
             (options.number("token"), options.entry("consensus"))
             && let Ok(value) = consensus.value.parse::<u64>()
@@ -578,7 +570,8 @@ impl Reader {
             file: self.file.clone(),
             cluster_name,
             transport,
-            totem: timing,
+            totem: totem_config,
+            totem_unused,
             keyfile,
             port,
             ping_interval,
@@ -587,6 +580,45 @@ impl Reader {
             quorum,
             logging,
         })
+    }
+
+    /// The protocol options, each checked to fit; the names set that the
+    /// protocol does not use.
+    fn totem_config(&mut self, options: &Options<'_>) -> (TotemConfig, Vec<String>) {
+        let mut config = TotemConfig::default();
+        let mut unused = Vec::new();
+        for name in TOTEM_TIMING {
+            let Some(entry) = options.entry(name) else {
+                continue;
+            };
+            let Ok(value) = entry.value.parse::<u32>() else {
+                self.error(
+                    &entry.at,
+                    format!("`totem.{name}: {}`: at most {}", entry.value, u32::MAX),
+                );
+                continue;
+            };
+            match *name {
+                "token" => config.token = value,
+                "token_coefficient" => config.token_coefficient = value,
+                "token_retransmits_before_loss_const" => {
+                    config.token_retransmits_before_loss_const = value
+                }
+                "token_retransmit" => config.token_retransmit = Some(value),
+                "hold" => config.hold = Some(value),
+                "join" => config.join = value,
+                "send_join" => config.send_join = value,
+                "consensus" => config.consensus = Some(value),
+                "merge" => config.merge = value,
+                "fail_recv_const" => config.fail_recv_const = value,
+                "seqno_unchanged_const" => config.seqno_unchanged_const = value,
+                "max_messages" => config.max_messages = value,
+                "window_size" => config.window_size = value,
+                "netmtu" => config.netmtu = value,
+                other => unused.push(other.to_string()),
+            }
+        }
+        (config, unused)
     }
 
     fn nodelist(&mut self, nodelist: &Section, port: u16) -> Vec<NodeEntry> {
@@ -854,8 +886,8 @@ logging {
     fn a_typical_file_loads() {
         let c = parse(THREE).unwrap();
         assert_eq!(c.cluster_name, "web");
-        assert_eq!(c.totem_option("token"), Some(1000));
-        assert_eq!(c.totem_option("consensus"), None);
+        assert_eq!(c.totem.token, 1000);
+        assert_eq!(c.totem.consensus, None);
         assert_eq!(c.port, 5999);
         assert_eq!(c.nodes.len(), 3);
         assert_eq!(c.nodes[1].addr, "127.0.0.2:5999".parse().unwrap());

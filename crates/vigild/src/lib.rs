@@ -5,6 +5,7 @@ pub mod api;
 pub mod civil;
 pub mod conf;
 pub mod config;
+pub mod daemon;
 pub mod log;
 pub mod node;
 pub mod peer;

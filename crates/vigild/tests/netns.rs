@@ -66,11 +66,29 @@ fn missing_capability() -> Option<String> {
 
 #[test]
 fn a_cut_link_partitions_a_minority_that_rejoins_when_healed() {
+    partition_and_heal("a", Duration::from_secs(5));
+}
+
+/// The same, healed as soon as both sides have formed their partitions.
+/// Fails today: the packets the kernel queued while the link was down
+/// (neighbour resolution) arrive late at the heal and vigil-totem then
+/// livelocks (nodes 1 and 2 re-form their ring every join timeout, node 3
+/// stays in Gather). Reproduced in-process without UDP by delivering the
+/// partition's held packets at the heal; reported to vigil-totem.
+#[test]
+#[ignore = "vigil-totem livelocks on late packets from a partition (see above)"]
+fn a_link_healed_right_after_the_partition_forms() {
+    partition_and_heal("b", Duration::ZERO);
+}
+
+/// Cuts node 3's link once the ring has formed, waits until both sides
+/// have reformed and `hold` more, heals the link, waits for the rejoin.
+fn partition_and_heal(run: &str, hold: Duration) {
     if let Some(why) = missing_capability() {
         println!("skipped: {why}");
         return;
     }
-    let tag = std::process::id();
+    let tag = format!("{run}{}", std::process::id());
     let bridge_ns = format!("vigil-br-{tag}");
     let node_ns: Vec<String> = (1..=3).map(|i| format!("vigil-n{i}-{tag}")).collect();
     let mut all = vec![bridge_ns.clone()];
@@ -113,7 +131,8 @@ fn a_cut_link_partitions_a_minority_that_rejoins_when_healed() {
     setup().expect("set up the test network");
 
     let vigild = Path::new(env!("CARGO_BIN_EXE_vigild"));
-    let mut cluster = Cluster::new("netns", vigild, &addrs, &["token: 1000"]).unwrap();
+    let mut cluster =
+        Cluster::new(&format!("netns{run}"), vigild, &addrs, &["token: 1000"]).unwrap();
     for (node, ns) in cluster.nodes.iter_mut().zip(&node_ns) {
         node.prefix = vec!["ip".into(), "netns".into(), "exec".into(), ns.clone()];
     }
@@ -140,6 +159,7 @@ fn a_cut_link_partitions_a_minority_that_rejoins_when_healed() {
         })
         .unwrap();
 
+    std::thread::sleep(hold);
     // Heal it: everyone together again.
     ip(&["-n", &bridge_ns, "link", "set", "p3", "up"]).unwrap();
     cluster

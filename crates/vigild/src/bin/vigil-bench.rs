@@ -42,6 +42,9 @@ enum Command {
         /// Messages per Send request.
         #[arg(long, default_value_t = 64)]
         batch: usize,
+        /// totem.netmtu (bytes per datagram; Totem's default is 1500).
+        #[arg(long)]
+        netmtu: Option<u32>,
     },
     /// Time from `kill -9` of node 3 to the survivors' new membership.
     Failover {
@@ -76,11 +79,13 @@ fn main() -> ExitCode {
             messages,
             sizes,
             batch,
+            netmtu,
         } => throughput(
             &vigild,
             messages,
             &sizes,
             batch.clamp(1, api::MAX_SEND_BATCH),
+            netmtu,
         ),
         Command::Failover {
             token,
@@ -155,10 +160,20 @@ fn collect(mut client: Client, count: usize, len: usize) -> Result<Seen, String>
     Ok(seen)
 }
 
-fn throughput(vigild: &std::path::Path, messages: usize, sizes: &[usize], batch: usize) -> Outcome {
-    let cluster = start_cluster(vigild, "bench", 78, &["token: 1000"])?;
+fn throughput(
+    vigild: &std::path::Path,
+    messages: usize,
+    sizes: &[usize],
+    batch: usize,
+    netmtu: Option<u32>,
+) -> Outcome {
+    let mtu_line = netmtu.map(|m| format!("netmtu: {m}"));
+    let mut totem = vec!["token: 1000"];
+    totem.extend(mtu_line.as_deref());
+    let cluster = start_cluster(vigild, "bench", 78, &totem)?;
     println!(
-        "ordered delivery, 3 nodes on loopback UDP, one sender (node 1), {messages} messages per size"
+        "ordered delivery, 3 nodes on loopback UDP, one sender (node 1), {messages} messages per size, netmtu {}",
+        netmtu.map_or("1500 (default)".to_string(), |m| m.to_string())
     );
     println!(
         "{:>8} {:>12} {:>10} {:>12} {:>12} {:>12}",
