@@ -91,7 +91,7 @@ echo "\$ vigil cluster links        # on node1"
 
 echo
 echo "\$ kill -9 <vigild of node3>"
-kill -9 "${pids[2]}"
+{ kill -9 "${pids[2]}" && wait "${pids[2]}"; } 2>/dev/null || true
 wait_for 1 2
 echo
 echo "\$ vigil quorum status        # on node1"
