@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod explain;
 mod input;
 mod output;
+mod sim;
 mod simulate;
 mod transition_json;
 mod verify;
@@ -34,6 +35,8 @@ enum Command {
     /// contributed to it (constraints, rules, stickiness, failures, ...),
     /// and what rules the node out.
     Explain(explain::Args),
+    /// Deterministic simulation of the cluster's protocols (`sim totem`).
+    Sim(sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,5 +45,6 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Sim(args) => sim::run(args),
     }
 }
