@@ -847,6 +847,11 @@ impl Totem {
         if j.sender == self.id {
             return;
         }
+        if self.state != State::Gather && j.fail_set.contains(&self.id) {
+            // It has given up on us and will form a ring without us; merge
+            // detection brings us together again once it has.
+            return;
+        }
         match self.state {
             State::Operational => {
                 if self.ring.members.contains(&j.sender) && j.ring_seq < self.ring.ring.seq {
@@ -1105,12 +1110,15 @@ impl Totem {
         let Some(nr) = self.next.take() else { return };
         // Deliver the old ring's remaining messages (the transitional
         // configuration's), skipping those no survivor holds.
-        let old_msgs: Vec<(u64, Mcast)> = self
-            .ring
-            .msgs
-            .range(self.ring.delivered + 1..=nr.high_ring.max(self.ring.delivered))
-            .map(|(s, m)| (*s, m.clone()))
-            .collect();
+        let old_msgs: Vec<(u64, Mcast)> = if nr.high_ring > self.ring.delivered {
+            self.ring
+                .msgs
+                .range(self.ring.delivered + 1..=nr.high_ring)
+                .map(|(s, m)| (*s, m.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         for (seq, m) in old_msgs {
             if let McastBody::Regular(f) = m.body {
                 self.deliver_fragment(m.sender, m.ring_id, seq, f);

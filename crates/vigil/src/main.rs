@@ -11,6 +11,7 @@ mod input;
 mod keygen;
 mod output;
 mod quorum;
+mod sim;
 mod simulate;
 mod transition_json;
 mod verify;
@@ -46,6 +47,8 @@ enum Command {
     Quorum(quorum::Command),
     /// Generate the cluster's authentication key (corosync-keygen).
     Keygen(keygen::Args),
+    /// Deterministic simulation of the cluster's protocols (`sim totem`).
+    Sim(sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,5 +60,6 @@ fn main() -> ExitCode {
         Command::Cluster(command) => cluster::run(command),
         Command::Quorum(command) => quorum::run(command),
         Command::Keygen(args) => keygen::run(args),
+        Command::Sim(args) => sim::run(args),
     }
 }
