@@ -203,12 +203,15 @@ impl QuorumConfig {
         match self.expected_votes {
             Some(expected) => Ok(expected),
             None if self.nodes.is_empty() => Err(ConfigError::NoExpectedVotes),
-            None => Ok(self
-                .nodes
-                .values()
-                .fold(0u32, |sum, &v| sum.saturating_add(v))
-                .max(1)),
+            None => Ok(self.nodelist_votes().max(1)),
         }
+    }
+
+    /// The sum of the nodelist's votes.
+    pub fn nodelist_votes(&self) -> u32 {
+        self.nodes
+            .values()
+            .fold(0u32, |sum, &v| sum.saturating_add(v))
     }
 }
 

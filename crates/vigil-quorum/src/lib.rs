@@ -33,9 +33,10 @@
 //!   the configuration) for every configuration change Totem delivers,
 //!   [`Quorum::handle_timeout`] when [`Quorum::poll_timeout`]'s deadline
 //!   passes;
-//! - commands (what `corosync-quorumtool -e`/`-v` and `pcs quorum unblock`
-//!   do): [`Quorum::set_expected_votes`], [`Quorum::set_votes`],
-//!   [`Quorum::cancel_wait_for_all`];
+//! - commands (what `corosync-quorumtool -e`/`-v`, `pcs quorum unblock`
+//!   and a configuration reload do): [`Quorum::set_expected_votes`],
+//!   [`Quorum::set_votes`], [`Quorum::cancel_wait_for_all`],
+//!   [`Quorum::reload`];
 //! - outputs: [`Quorum::poll_event`], [`Quorum::poll_timeout`];
 //! - getters: [`Quorum::is_quorate`], [`Quorum::status`].
 //!
@@ -74,8 +75,10 @@
 //! last_man_standing when a partition's expected votes were lowered and a
 //! later split and merge bring nodes with different expected votes
 //! together (corosync settles this by exchanging expected votes between
-//! nodes; this crate sees each node's view alone). A simulator checking
-//! "never two disjoint quorate partitions" should leave those out.
+//! nodes; this crate sees each node's view alone), and with expected votes
+//! configured below the votes that exist. A simulator checking "never two
+//! disjoint quorate partitions" should leave out the nodes for which
+//! [`Quorum::split_quorum_possible`] is true.
 
 mod config;
 mod quorumtool;
@@ -168,6 +171,8 @@ pub enum QuorumError {
 #[derive(Clone, Debug)]
 pub struct Quorum {
     config: QuorumConfig,
+    /// Expected votes and votes were changed by a command.
+    overridden: bool,
     members: Vec<Member>,
     total_votes: u32,
     expected_votes: u32,
@@ -188,6 +193,7 @@ impl Quorum {
             known: config.nodes.keys().copied().collect(),
             waiting_for_all: config.wait_for_all(),
             config,
+            overridden: false,
             members: Vec::new(),
             total_votes: 0,
             expected_votes,
@@ -204,7 +210,7 @@ impl Quorum {
         members.reverse();
         members.sort_by_key(|m| m.node);
         members.dedup_by_key(|m| m.node);
-        let shrank = members.iter().map(|m| m.votes).sum::<u32>() < self.total_votes
+        let shrank = sum_votes(&members) < self.total_votes
             || self
                 .members
                 .iter()
@@ -263,6 +269,7 @@ impl Quorum {
         if expected == 0 {
             return Err(QuorumError::ZeroExpectedVotes);
         }
+        self.overridden = true;
         self.set_expected(expected);
         self.recalculate();
         Ok(())
@@ -272,16 +279,14 @@ impl Quorum {
     /// now and in later memberships. When expected votes come from the
     /// nodelist, they rise to its new sum (never fall).
     pub fn set_votes(&mut self, _now: Duration, node: NodeId, votes: u32) {
+        self.overridden = true;
         self.config.nodes.insert(node, votes);
         self.known.insert(node);
         if let Some(member) = self.members.iter_mut().find(|m| m.node == node) {
             member.votes = votes;
         }
         if self.config.expected_votes.is_none() {
-            let nodelist = self.config.initial_expected_votes().unwrap_or(1);
-            if nodelist > self.expected_votes {
-                self.set_expected(nodelist);
-            }
+            self.raise_to_nodelist();
         }
         self.recalculate();
     }
@@ -289,6 +294,33 @@ impl Quorum {
     /// Command: stop waiting for all nodes (`pcs quorum unblock`).
     pub fn cancel_wait_for_all(&mut self, _now: Duration) {
         self.waiting_for_all = false;
+        self.recalculate();
+    }
+
+    /// Command: the configuration file was reloaded. As votequorum(5)
+    /// says, only votes (the nodelist's and `votes`), `expected_votes` and
+    /// `two_node` change at runtime; the other options keep the values the
+    /// node started with. A changed `expected_votes` applies like
+    /// [`Quorum::set_expected_votes`]; without one, expected votes rise to
+    /// the nodelist's new sum if it is larger. Members take their votes
+    /// from the new nodelist.
+    pub fn reload(&mut self, _now: Duration, new: QuorumConfig) {
+        let expected_changed = new.expected_votes != self.config.expected_votes;
+        self.config.two_node = new.two_node;
+        self.config.default_votes = new.default_votes;
+        self.config.nodes = new.nodes;
+        self.config.expected_votes = new.expected_votes;
+        self.known.extend(self.config.nodes.keys().copied());
+        for member in &mut self.members {
+            if let Some(&votes) = self.config.nodes.get(&member.node) {
+                member.votes = votes;
+            }
+        }
+        match self.config.expected_votes {
+            Some(expected) if expected_changed => self.set_expected(expected),
+            Some(_) => {}
+            None => self.raise_to_nodelist(),
+        }
         self.recalculate();
     }
 
@@ -332,6 +364,28 @@ impl Quorum {
         }
     }
 
+    /// Whether two disjoint partitions may both be quorate by design, as
+    /// far as this node can tell: two_node is in effect, last_man_standing
+    /// is on, a command changed expected votes or votes, expected votes are
+    /// configured below the nodelist's sum (or without a nodelist), or a
+    /// node outside the nodelist was seen. When false for every node, a
+    /// simulator can demand that no two disjoint partitions are quorate.
+    pub fn split_quorum_possible(&self) -> bool {
+        let nodelist_votes = self.config.nodelist_votes();
+        self.two_node_active()
+            || self.config.last_man_standing
+            || self.overridden
+            || self.config.nodes.is_empty()
+            || self
+                .config
+                .expected_votes
+                .is_some_and(|e| e < nodelist_votes)
+            || self
+                .known
+                .iter()
+                .any(|node| !self.config.nodes.contains_key(node))
+    }
+
     fn two_node_active(&self) -> bool {
         self.config.two_node && self.known.len() <= 2
     }
@@ -341,6 +395,14 @@ impl Quorum {
             1
         } else {
             self.expected_votes / 2 + 1
+        }
+    }
+
+    /// Expected votes from the nodelist: they rise to its sum, never fall.
+    fn raise_to_nodelist(&mut self) {
+        let nodelist = self.config.initial_expected_votes().unwrap_or(1);
+        if nodelist > self.expected_votes {
+            self.set_expected(nodelist);
         }
     }
 
@@ -356,10 +418,7 @@ impl Quorum {
 
     /// Recomputes totals, expected votes and quorum after any input.
     fn recalculate(&mut self) {
-        self.total_votes = self
-            .members
-            .iter()
-            .fold(0u32, |sum, m| sum.saturating_add(m.votes));
+        self.total_votes = sum_votes(&self.members);
         if self.total_votes > self.expected_votes {
             self.set_expected(self.total_votes);
         }
@@ -387,6 +446,13 @@ impl Quorum {
                 .tie_breaker()
                 .is_some_and(|tb| self.members.iter().any(|m| m.node == tb))
     }
+}
+
+/// The votes of `members` (saturating: votes come from outside).
+fn sum_votes(members: &[Member]) -> u32 {
+    members
+        .iter()
+        .fold(0u32, |sum, m| sum.saturating_add(m.votes))
 }
 
 #[cfg(test)]

@@ -23,7 +23,8 @@ pub struct QuorumToolView<'a> {
     pub names: &'a BTreeMap<NodeId, String>,
 }
 
-/// The text `corosync-quorumtool -s` prints, line for line:
+/// The text `corosync-quorumtool -s` prints, line for line (a partition
+/// without quorum reads `Quorum:           2 Activity blocked`):
 ///
 /// ```text
 /// Quorum information
@@ -72,7 +73,18 @@ pub fn quorumtool_status(status: &QuorumStatus, view: &QuorumToolView<'_>) -> St
     field(&mut out, "Expected votes", &status.expected_votes);
     field(&mut out, "Highest expected", &status.highest_expected);
     field(&mut out, "Total votes", &status.total_votes);
-    field(&mut out, "Quorum", &status.quorum);
+    // corosync-quorumtool adds "Activity blocked" when the partition has no
+    // quorum (as captured, e.g., "Quorum: 2 Activity blocked").
+    let blocked = if status.quorate {
+        ""
+    } else {
+        " Activity blocked"
+    };
+    field(
+        &mut out,
+        "Quorum",
+        &format_args!("{}{blocked}", status.quorum),
+    );
     field(&mut out, "Flags", &status.flags.names().join(" "));
     out.push_str("\nMembership information\n----------------------\n");
     let _ = writeln!(out, "{:>10} {:>10} Name", "Nodeid", "Votes");

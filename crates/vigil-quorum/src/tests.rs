@@ -118,6 +118,23 @@ fn no_expected_votes_and_no_nodelist_is_a_configuration_error() {
 }
 
 #[test]
+fn huge_votes_saturate_instead_of_overflowing() {
+    let mut q = cluster(3, &[]);
+    let big = |node| Member {
+        node: NodeId(node),
+        votes: u32::MAX - 1,
+    };
+    q.membership_changed(S, &[big(1), big(2)]);
+    assert_eq!(
+        votes(&q.status()),
+        (true, u32::MAX, u32::MAX, u32::MAX / 2 + 1)
+    );
+    q.membership_changed(S, &[big(1), big(2), big(3)]);
+    q.membership_changed(S, &[big(3)]);
+    assert!(q.is_quorate());
+}
+
+#[test]
 fn duplicate_members_count_once() {
     let mut q = cluster(3, &[]);
     let one = |votes| Member {
@@ -470,6 +487,50 @@ fn administrator_sets_votes() {
     assert_eq!(votes(&members(&mut q, 1, &[2, 3])), (false, 2, 5, 3));
 }
 
+#[test]
+fn reload_changes_only_what_votequorum_changes_at_runtime() {
+    let mut q = cluster(3, &[("wait_for_all", "1")]);
+    members(&mut q, 0, &[1, 2, 3]);
+    members(&mut q, 1, &[1, 2]);
+    // A fourth node is added to the nodelist, node 1 gets 2 votes, and
+    // options that need a restart are changed too (and ignored).
+    let mut new =
+        QuorumConfig::from_section([("last_man_standing", "1"), ("wait_for_all", "0")]).unwrap();
+    for node in 1..=4 {
+        new.add_node(NodeId(node), if node == 1 { 2 } else { 1 });
+    }
+    q.reload(S, new);
+    let s = q.status();
+    assert_eq!(votes(&s), (true, 3, 5, 3));
+    assert!(s.flags.wait_for_all && !s.flags.last_man_standing);
+    assert_eq!(
+        s.members[0],
+        Member {
+            node: NodeId(1),
+            votes: 2
+        }
+    );
+    // expected_votes set in the file: applied at once, like -e.
+    let mut new = q.config().clone();
+    new.expected_votes = Some(7);
+    q.reload(S, new.clone());
+    assert_eq!(votes(&q.status()), (false, 3, 7, 4));
+    // Reloading the same file again changes nothing.
+    q.reload(S, new);
+    assert_eq!(q.status().expected_votes, 7);
+    // two_node can be turned on (with two nodes known) and off.
+    let mut q = cluster(2, &[]);
+    members(&mut q, 0, &[1, 2]);
+    assert!(!members(&mut q, 1, &[1]).quorate);
+    let mut new = q.config().clone();
+    new.two_node = true;
+    q.reload(S, new.clone());
+    assert!(q.is_quorate() && q.status().flags.two_node);
+    new.two_node = false;
+    q.reload(S, new);
+    assert!(!q.is_quorate());
+}
+
 /// The safety property the simulator checks, on random clusters and
 /// random sequences of splits and merges: each node keeps its own view,
 /// and at no time are two disjoint partitions both quorate, whatever the
@@ -518,6 +579,10 @@ fn never_two_disjoint_quorate_partitions() {
                     views[(node.0 - 1) as usize].membership_changed_ids(now, &part);
                 }
             }
+            assert!(
+                views.iter().all(|v| !v.split_quorum_possible()),
+                "{config:?}"
+            );
             let quorate: BTreeSet<usize> = (0..n as usize)
                 .filter(|&i| group_of[i] != 0 && views[i].is_quorate())
                 .map(|i| group_of[i])
@@ -528,6 +593,32 @@ fn never_two_disjoint_quorate_partitions() {
             );
         }
     }
+}
+
+#[test]
+fn split_quorum_possible_names_each_exception_to_the_invariant() {
+    let fresh = |n, options: &[(&str, &str)]| cluster(n, options).split_quorum_possible();
+    assert!(!fresh(3, &[]));
+    assert!(!fresh(
+        4,
+        &[("auto_tie_breaker", "1"), ("wait_for_all", "1")]
+    ));
+    assert!(!fresh(3, &[("expected_votes", "3")]));
+    assert!(!fresh(3, &[("two_node", "1")])); // three nodes: two_node is off
+    assert!(fresh(2, &[("two_node", "1")]));
+    assert!(fresh(3, &[("last_man_standing", "1")]));
+    assert!(fresh(3, &[("expected_votes", "2")]));
+    let no_nodelist = QuorumConfig::from_section([("expected_votes", "3")]).unwrap();
+    assert!(Quorum::new(no_nodelist).unwrap().split_quorum_possible());
+    let mut q = cluster(3, &[]);
+    members(&mut q, 0, &[1, 4]);
+    assert!(q.split_quorum_possible()); // node 4 is not in the nodelist
+    let mut q = cluster(3, &[]);
+    q.set_expected_votes(S, 3).unwrap();
+    assert!(q.split_quorum_possible());
+    let mut q = cluster(3, &[]);
+    q.set_votes(S, NodeId(2), 1);
+    assert!(q.split_quorum_possible());
 }
 
 #[test]
@@ -607,7 +698,7 @@ fn quorumtool_status_of_a_two_node_cluster_and_of_a_lost_partition() {
         "Quorate:          No\n",
         "Expected votes:   14\n",
         "Total votes:      1\n",
-        "Quorum:           8\n",
+        "Quorum:           8 Activity blocked\n",
         "Flags:            \n",
         "         1          1 alpha (local)\n",
     ] {

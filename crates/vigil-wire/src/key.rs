@@ -229,6 +229,8 @@ mod tests {
         let dir = scratch("load");
         let short = dir.join("short");
         fs::write(&short, [0u8; 16]).unwrap();
+        // Whatever the umask: readable by others.
+        fs::set_permissions(&short, fs::Permissions::from_mode(0o644)).unwrap();
         let err = ClusterKey::load(&short).unwrap_err().to_string();
         assert!(err.contains("short") && err.contains("16 bytes"), "{err}");
         assert!(!ClusterKey::mode_is_private(&short).unwrap());
