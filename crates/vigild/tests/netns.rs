@@ -69,14 +69,10 @@ fn a_cut_link_partitions_a_minority_that_rejoins_when_healed() {
     partition_and_heal("a", Duration::from_secs(5));
 }
 
-/// The same, healed as soon as both sides have formed their partitions.
-/// Fails today: the packets the kernel queued while the link was down
-/// (neighbour resolution) arrive late at the heal and vigil-totem then
-/// livelocks (nodes 1 and 2 re-form their ring every join timeout, node 3
-/// stays in Gather). Reproduced in-process without UDP by delivering the
-/// partition's held packets at the heal; reported to vigil-totem.
+/// The same, healed as soon as both sides have formed their partitions:
+/// packets the kernel held while the link was down (neighbour resolution)
+/// then arrive late, all at once (this once livelocked vigil-totem).
 #[test]
-#[ignore = "vigil-totem livelocks on late packets from a partition (see above)"]
 fn a_link_healed_right_after_the_partition_forms() {
     partition_and_heal("b", Duration::ZERO);
 }
