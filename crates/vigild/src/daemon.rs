@@ -329,8 +329,15 @@ impl Daemon {
     }
 
     fn heartbeat(&mut self, now: Instant) {
-        if let Some(packet) = self.seal(KIND_HEARTBEAT, &[]) {
-            self.transport.send_all(&packet);
+        let quiet = self
+            .transport
+            .quiet_since(now.checked_sub(self.ping_interval).unwrap_or(now));
+        if !quiet.is_empty()
+            && let Some(packet) = self.seal(KIND_HEARTBEAT, &[])
+        {
+            for peer in quiet {
+                self.transport.send_to(peer, &packet);
+            }
         }
         let peers: Vec<u32> = self.transport.peer_ids().collect();
         for peer in peers {

@@ -26,6 +26,8 @@ pub struct Transport {
     peers: BTreeMap<u32, SocketAddr>,
     /// When each peer was last heard from.
     heard: BTreeMap<u32, Instant>,
+    /// When something was last sent to each peer.
+    sent: BTreeMap<u32, Instant>,
 }
 
 impl Transport {
@@ -65,6 +67,7 @@ impl Transport {
             socket,
             peers,
             heard: BTreeMap::new(),
+            sent: BTreeMap::new(),
         })
     }
 
@@ -90,17 +93,30 @@ impl Transport {
 
     /// Sends to one peer. Errors (a peer that is down, a full buffer) are
     /// the network's business: totem retransmits.
-    pub fn send_to(&self, node: u32, bytes: &[u8]) {
+    pub fn send_to(&mut self, node: u32, bytes: &[u8]) {
         if let Some(addr) = self.peers.get(&node) {
             let _ = self.socket.send_to(bytes, addr);
+            self.sent.insert(node, Instant::now());
         }
     }
 
     /// Sends to every peer.
-    pub fn send_all(&self, bytes: &[u8]) {
-        for addr in self.peers.values() {
+    pub fn send_all(&mut self, bytes: &[u8]) {
+        let now = Instant::now();
+        for (node, addr) in &self.peers {
             let _ = self.socket.send_to(bytes, addr);
+            self.sent.insert(*node, now);
         }
+    }
+
+    /// The peers nothing was sent to since `since`: those a heartbeat is
+    /// for (any packet tells a peer the link works).
+    pub fn quiet_since(&self, since: Instant) -> Vec<u32> {
+        self.peers
+            .keys()
+            .filter(|node| self.sent.get(node).is_none_or(|at| *at < since))
+            .copied()
+            .collect()
     }
 
     /// The configured peers' ids.
