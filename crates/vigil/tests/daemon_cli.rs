@@ -137,7 +137,7 @@ fn quorum_status_prints_quorumtool_text_via_the_env_socket() {
             "Expected votes:   3",
             "Highest expected: 3",
             "Total votes:      1",
-            "Quorum:           2",
+            "Quorum:           2 Activity blocked",
             "Flags:            ",
             "",
             "Membership information",
