@@ -22,13 +22,20 @@ for target in cib_load cib_schedule cib_verify; do
 done
 echo "seeded $(ls "$corpus"/xml/*.xml | wc -l) CIBs into $here/corpus/{cib_load,cib_schedule,cib_verify}"
 
+# Each line of standard input (with \xNN escapes) becomes one seed file
+# of corpus/$1; prints how many.
+seed_lines() {
+    mkdir -p "$here/corpus/$1"
+    local i=0 line
+    while IFS= read -r line; do
+        printf '%b' "$line" > "$here/corpus/$1/seed-$i"
+        i=$((i + 1))
+    done
+    echo "$i"
+}
+
 # The value parsers: a date (or score, interval, version) and a duration.
-mkdir -p "$here/corpus/values"
-i=0
-while IFS= read -r line; do
-    printf '%b' "$line" > "$here/corpus/values/seed-$i"
-    i=$((i + 1))
-done <<'SEEDS'
+i=$(seed_lines values <<'SEEDS'
 2024-01-31T12:00:00Z\nP1Y2M3DT4H5M6S
 2005-020 10:00:00+05:30\nPT90M
 2005-W03-4\nP-1D
@@ -41,4 +48,18 @@ INFINITY\n-INFINITY
 1-5,7\n2.10.3
 1.2.3\n1.10
 SEEDS
+)
 echo "seeded $i value pairs into $here/corpus/values"
+
+# The packet decoder: small operation scripts (see fuzz_targets/wire_open.rs:
+# 0xff separates operations; the low nibble of each first byte chooses it).
+i=$(seed_lines wire_open <<'SEEDS'
+\x04hello
+\x07abc\xff\x17def\xff\x09\x01\xff\x0a\x00
+\x05x\xff\x0b\x00
+\x0e\x02\xff\x04y\xff\x14z
+\x0c\x00\x05\x03\xff\x04p\xff\x0d\x00\x01\x20
+\x01\x01\x00\x00
+SEEDS
+)
+echo "seeded $i operation scripts into $here/corpus/wire_open"

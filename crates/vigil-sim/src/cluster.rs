@@ -76,7 +76,8 @@ pub struct Stats {
     pub probes_after_us: Option<u64>,
 }
 
-pub struct Cluster {
+pub struct Cluster<'a> {
+    quorum: Option<&'a QuorumFactory>,
     sc: Scenario,
     rng: Rng,
     now: u64,
@@ -96,8 +97,8 @@ pub struct Cluster {
     pub trace: bool,
 }
 
-impl Cluster {
-    pub fn new(sc: Scenario, quorum: Option<&QuorumFactory>) -> Self {
+impl<'a> Cluster<'a> {
+    pub fn new(sc: Scenario, quorum: Option<&'a QuorumFactory>) -> Self {
         let mut rng = Rng::new(sc.seed);
         let ids: Vec<NodeId> = (1..=sc.nodes as NodeId).collect();
         let machines = ids
@@ -115,11 +116,12 @@ impl Cluster {
                 },
                 offset_us: rng.below(1_000_000_000),
                 timer_at: None,
-                quorum: quorum.map(|f| f(id, &ids)),
+                quorum: None,
             })
             .collect();
         let n = sc.nodes;
         let mut c = Cluster {
+            quorum,
             rng,
             now: 0,
             order: 0,
@@ -158,6 +160,7 @@ impl Cluster {
         let seed = self.rng.next_u64();
         let m = &mut self.machines[i];
         m.incarnation += 1;
+        m.quorum = self.quorum.map(|f| f(m.id, &self.ids));
         let now = m.local(at.max(self.now));
         m.totem = Some(Totem::new(
             m.id,
@@ -215,8 +218,9 @@ impl Cluster {
     fn configuration(&mut self, i: usize, c: &ConfigurationChange) {
         let id = self.machines[i].id;
         self.checker.configuration(self.now, id, c);
+        let now = self.machines[i].local(self.now);
         if let Some(q) = self.machines[i].quorum.as_mut() {
-            q.configuration_changed(c);
+            q.configuration_changed(now, c);
             self.check_quorum();
         }
     }
@@ -336,7 +340,11 @@ impl Cluster {
                         from: from_id,
                         bytes: &bytes,
                     };
-                    if let Err(e) = t.handle(now, input) {
+                    let r = t.handle(now, input);
+                    if self.trace {
+                        eprintln!("    -> {:?} next timer {:?}", t.state(), t.poll_timeout());
+                    }
+                    if let Err(e) = r {
                         let what = format!(
                             "node {} refused a packet from {from_id}: {e}",
                             self.machines[to].id
@@ -484,6 +492,7 @@ impl Cluster {
         let m = &mut self.machines[i];
         m.totem = None;
         m.timer_at = None;
+        m.quorum = None;
         self.checker.reset(m.id);
     }
 

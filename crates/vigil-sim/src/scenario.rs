@@ -36,17 +36,17 @@ impl Scenario {
     /// The scenario of `seed`; `nodes` overrides the drawn cluster size.
     pub fn from_seed(seed: u64, nodes: Option<usize>) -> Self {
         let mut r = Rng::new(seed ^ 0x5eed_5eed_5eed_5eed);
-        let nodes = nodes.unwrap_or_else(|| match r.below(10) {
-            0..=4 => 3 + r.below(3) as usize, // 3-5
-            5..=8 => 2 + r.below(8) as usize, // 2-9
-            _ => 10 + r.below(7) as usize,    // 10-16
+        let nodes = nodes.unwrap_or_else(|| match r.below(20) {
+            0..=12 => 3 + r.below(3) as usize,  // 3-5
+            13..=18 => 2 + r.below(8) as usize, // 2-9
+            _ => 10 + r.below(7) as usize,      // 10-16
         });
         let token = [200, 300, 500, 1000][r.below(4) as usize];
         let mut config = TotemConfig {
             token,
             ..TotemConfig::default()
         };
-        if r.chance(0.5) {
+        if r.chance(if nodes >= 8 { 0.8 } else { 0.5 }) {
             // Faster failure detection on bigger rings: more churn per
             // simulated second.
             config.token_coefficient = r.below(100) as u32;
@@ -96,7 +96,8 @@ impl Scenario {
             drift_ppm: [0, 100, 1000, 20_000][r.below(4) as usize],
             send_interval_us: [2_000, 10_000, 50_000, 200_000][r.below(4) as usize],
             large: if r.chance(0.5) { 0.05 } else { 0.0 },
-            safety_us: token_us * (3 + r.below(4)) + fault_interval_us * (2 + r.below(10)),
+            safety_us: (token_us * (3 + r.below(4)) + fault_interval_us * (2 + r.below(10)))
+                .min(20_000_000),
             config,
             delay_min_us,
             delay_max_us,

@@ -74,3 +74,31 @@ fn sweep() {
     });
     assert!(failures.is_empty(), "{}", failures.join(""));
 }
+
+/// The quorum check can fail: a layer that claims quorum everywhere is
+/// caught as soon as a partition splits the cluster.
+#[test]
+fn quorum_check_catches_a_split_brain() {
+    struct AlwaysQuorate;
+    impl vigil_sim::QuorumLayer for AlwaysQuorate {
+        fn configuration_changed(
+            &mut self,
+            _: std::time::Duration,
+            _: &vigil_totem::ConfigurationChange,
+        ) {
+        }
+        fn quorate(&self) -> bool {
+            true
+        }
+    }
+    let factory =
+        |_: u32, _: &[u32]| -> Box<dyn vigil_sim::QuorumLayer> { Box::new(AlwaysQuorate) };
+    let caught = (0..40).any(|seed| {
+        let mut sc = vigil_sim::Scenario::from_seed(seed, Some(4));
+        sc.partitions = true;
+        sc.fault_interval_us = sc.fault_interval_us.max(500_000);
+        let o = vigil_sim::run_scenario(sc, Some(&factory));
+        o.violations.iter().any(|v| v.what.starts_with("quorum:"))
+    });
+    assert!(caught);
+}

@@ -1029,11 +1029,21 @@ impl Totem {
                 self.send(Destination::Node(to), &Message::Commit(c));
             }
             State::Commit => {
-                let ours = self
-                    .next
-                    .as_ref()
-                    .is_some_and(|nr| nr.commit.ring_id == c.ring_id);
-                if ours && filled {
+                let pending = self.next.as_ref().map(|nr| nr.commit.ring_id);
+                let ours = pending == Some(c.ring_id);
+                if !ours
+                    && pending.is_some_and(|p| c.ring_id.seq > p.seq)
+                    && c.entries[me].is_none()
+                    && c.members == self.live()
+                {
+                    // A newer attempt for the same membership: ours was lost
+                    // (nothing of it was installed), join this one.
+                    self.ring_seq_known = self.ring_seq_known.max(c.ring_id.seq);
+                    c.entries[me] = Some(self.my_entry());
+                    self.enter_commit(now, c.clone());
+                    let to = c.members[(me + 1) % c.members.len()];
+                    self.send(Destination::Node(to), &Message::Commit(c));
+                } else if ours && filled {
                     self.enter_recovery(now, c.clone());
                     let to = c.members[(me + 1) % c.members.len()];
                     self.send(Destination::Node(to), &Message::Commit(c));

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod explain;
 mod input;
+mod keygen;
 mod output;
 mod sim;
 mod simulate;
@@ -37,6 +38,8 @@ enum Command {
     Explain(explain::Args),
     /// Deterministic simulation of the cluster's protocols (`sim totem`).
     Sim(sim::Args),
+    /// Generate the cluster's authentication key (corosync-keygen).
+    Keygen(keygen::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,5 +49,6 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Sim(args) => sim::run(args),
+        Command::Keygen(args) => keygen::run(args),
     }
 }
