@@ -10,7 +10,7 @@ use vigil_totem::{
     ConfigurationChange, Destination, Guarantee, Input, NodeId, Output, Rng, State, Totem,
 };
 
-use crate::check::Checker;
+use crate::check::{Checker, Fx};
 use crate::quorum::{QuorumFactory, QuorumLayer};
 use crate::scenario::Scenario;
 use crate::workload::{MsgKey, Payload};
@@ -76,7 +76,8 @@ pub struct Stats {
     pub probes_after_us: Option<u64>,
 }
 
-pub struct Cluster {
+pub struct Cluster<'a> {
+    quorum: Option<&'a QuorumFactory>,
     sc: Scenario,
     rng: Rng,
     now: u64,
@@ -89,15 +90,15 @@ pub struct Cluster {
     faults_on: bool,
     drop: f64,
     duplicate: f64,
-    sent: HashSet<MsgKey>,
+    sent: HashSet<MsgKey, Fx>,
     pub checker: Checker,
     pub stats: Stats,
     /// Print every event to stderr (`vigil sim totem --trace`).
     pub trace: bool,
 }
 
-impl Cluster {
-    pub fn new(sc: Scenario, quorum: Option<&QuorumFactory>) -> Self {
+impl<'a> Cluster<'a> {
+    pub fn new(sc: Scenario, quorum: Option<&'a QuorumFactory>) -> Self {
         let mut rng = Rng::new(sc.seed);
         let ids: Vec<NodeId> = (1..=sc.nodes as NodeId).collect();
         let machines = ids
@@ -115,11 +116,12 @@ impl Cluster {
                 },
                 offset_us: rng.below(1_000_000_000),
                 timer_at: None,
-                quorum: quorum.map(|f| f(id, &ids)),
+                quorum: None,
             })
             .collect();
         let n = sc.nodes;
         let mut c = Cluster {
+            quorum,
             rng,
             now: 0,
             order: 0,
@@ -130,7 +132,7 @@ impl Cluster {
             faults_on: true,
             drop: sc.drop,
             duplicate: sc.duplicate,
-            sent: HashSet::new(),
+            sent: HashSet::default(),
             checker: Checker::default(),
             stats: Stats::default(),
             trace: false,
@@ -158,6 +160,7 @@ impl Cluster {
         let seed = self.rng.next_u64();
         let m = &mut self.machines[i];
         m.incarnation += 1;
+        m.quorum = self.quorum.map(|f| f(m.id, &self.ids));
         let now = m.local(at.max(self.now));
         m.totem = Some(Totem::new(
             m.id,
@@ -215,8 +218,9 @@ impl Cluster {
     fn configuration(&mut self, i: usize, c: &ConfigurationChange) {
         let id = self.machines[i].id;
         self.checker.configuration(self.now, id, c);
+        let now = self.machines[i].local(self.now);
         if let Some(q) = self.machines[i].quorum.as_mut() {
-            q.configuration_changed(c);
+            q.configuration_changed(now, c);
             self.check_quorum();
         }
     }
@@ -336,7 +340,11 @@ impl Cluster {
                         from: from_id,
                         bytes: &bytes,
                     };
-                    if let Err(e) = t.handle(now, input) {
+                    let r = t.handle(now, input);
+                    if self.trace {
+                        eprintln!("    -> {:?} next timer {:?}", t.state(), t.poll_timeout());
+                    }
+                    if let Err(e) = r {
                         let what = format!(
                             "node {} refused a packet from {from_id}: {e}",
                             self.machines[to].id
@@ -367,8 +375,21 @@ impl Cluster {
         true
     }
 
-    /// The application on processor `i` broadcasts a message; returns its key.
+    /// The key the next message of processor `i` will carry.
+    fn next_key(&self, i: usize) -> Option<MsgKey> {
+        let m = &self.machines[i];
+        m.totem.as_ref()?;
+        Some(MsgKey {
+            sender: m.id,
+            incarnation: m.incarnation,
+            counter: m.counter,
+        })
+    }
+
+    /// The application on processor `i` broadcasts a message (a probe of
+    /// `len` bytes if given, sent whatever the backlog); returns its key.
     fn app_send(&mut self, i: usize, len: Option<usize>) -> Option<MsgKey> {
+        let probe = len.is_some();
         let frag = self.sc.config.fragment_size();
         let len = len.unwrap_or_else(|| {
             if self.sc.large > 0.0 && self.rng.chance(self.sc.large) {
@@ -383,7 +404,7 @@ impl Cluster {
             Guarantee::Agreed
         };
         let m = &mut self.machines[i];
-        if m.totem.as_ref()?.queued() >= APP_QUEUE_LIMIT {
+        if m.totem.as_ref()?.queued() >= APP_QUEUE_LIMIT && !probe {
             // The application waits, as a cpg client told TRY_AGAIN.
             return None;
         }
@@ -414,21 +435,36 @@ impl Cluster {
         let dead: Vec<usize> = (0..n)
             .filter(|&i| self.machines[i].totem.is_none())
             .collect();
-        match self.rng.below(6) {
-            0 | 1 if self.sc.partitions => {
+        // Heal a quarter of the time; otherwise one of the seed's fault kinds.
+        let mut kinds = Vec::with_capacity(4);
+        if self.sc.partitions {
+            kinds.push(0);
+        }
+        if self.sc.asymmetric {
+            kinds.push(1);
+        }
+        if self.sc.crashes && live.len() > 1 {
+            kinds.push(2);
+        }
+        if !dead.is_empty() {
+            kinds.push(3);
+        }
+        if kinds.is_empty() || self.rng.chance(0.25) {
+            return self.heal();
+        }
+        match kinds[self.rng.below(kinds.len() as u64) as usize] {
+            0 => {
                 // A symmetric partition into two or three groups.
                 self.stats.partitions += 1;
-                let groups = 2 + self.rng.below(2) as usize;
-                let side: Vec<usize> = (0..n)
-                    .map(|_| self.rng.below(groups as u64) as usize)
-                    .collect();
+                let groups = 2 + self.rng.below(2);
+                let side: Vec<u64> = (0..n).map(|_| self.rng.below(groups)).collect();
                 for a in 0..n {
                     for b in 0..n {
                         self.blocked[a][b] = side[a] != side[b];
                     }
                 }
             }
-            2 if self.sc.asymmetric => {
+            1 => {
                 // Some one-way links fail.
                 self.stats.partitions += 1;
                 for _ in 0..1 + self.rng.below(n as u64) {
@@ -437,15 +473,14 @@ impl Cluster {
                     self.blocked[a][b] = true;
                 }
             }
-            3 if self.sc.crashes && live.len() > 1 => {
+            2 => {
                 let i = live[self.rng.below(live.len() as u64) as usize];
                 self.crash(i);
             }
-            4 if !dead.is_empty() => {
+            _ => {
                 let i = dead[self.rng.below(dead.len() as u64) as usize];
                 self.start(i, self.now);
             }
-            _ => self.heal(),
         }
     }
 
@@ -457,6 +492,7 @@ impl Cluster {
         let m = &mut self.machines[i];
         m.totem = None;
         m.timer_at = None;
+        m.quorum = None;
         self.checker.reset(m.id);
     }
 
@@ -533,9 +569,42 @@ impl Cluster {
         self.stats.converged_after_us = Some(self.now - healed);
 
         // Every processor sends a probe; everyone must deliver all of them.
-        let probes: Vec<MsgKey> = (0..n).filter_map(|i| self.app_send(i, Some(64))).collect();
+        let probes: Vec<MsgKey> = (0..n)
+            .filter_map(|i| {
+                let key = self.next_key(i)?;
+                self.checker.probes.insert(key);
+                self.app_send(i, Some(64))
+            })
+            .collect();
+        if probes.len() != n {
+            let what = format!(
+                "liveness: only {} of {n} processors could send a probe",
+                probes.len()
+            );
+            self.checker.violations.push(crate::check::Violation {
+                at_us: self.now,
+                what,
+            });
+        }
+        // Bound: the backlog ahead of the probes drains at the flow-control
+        // rate, one rotation taking at most n hops of the slowest delay;
+        // then two rotations for safe delivery, and slack for one lost
+        // token.
+        let backlog: u64 = self
+            .machines
+            .iter()
+            .filter_map(|m| m.totem.as_ref())
+            .map(|t| t.queued() as u64)
+            .sum();
+        let per_rotation = u64::from(self.sc.config.window_size)
+            .min(n as u64 * u64::from(self.sc.config.max_messages))
+            .max(1);
+        let rotation_us = n as u64 * self.sc.delay_max_us;
         let start = self.now;
-        let deadline = start + 2 * (token + consensus) + 1_000_000;
+        let deadline = start
+            + (backlog.div_ceil(per_rotation) + 4) * rotation_us
+            + 2 * (token + consensus)
+            + 1_000_000;
         let all_delivered = |c: &Cluster| {
             probes
                 .iter()

@@ -20,8 +20,9 @@
 //! installs a ring reports the same members (membership agreement);
 //! processors that move together from one configuration to the next
 //! delivered the same messages in the same order before the change
-//! (extended virtual synchrony); with a [`QuorumLayer`] plugged in, never
-//! two quorate partitions with disjoint memberships.
+//! (extended virtual synchrony); with a [`QuorumLayer`] plugged in
+//! (vigil-quorum's votequorum by default), never two quorate partitions
+//! with disjoint memberships.
 //!
 //! Same seed, same run: nothing here reads a clock or the OS's randomness,
 //! and no iteration order depends on a hash seed where it reaches a
@@ -35,7 +36,7 @@ mod workload;
 
 pub use check::Violation;
 pub use cluster::{Cluster, Stats};
-pub use quorum::{QuorumFactory, QuorumLayer};
+pub use quorum::{QuorumFactory, QuorumLayer, Votequorum, votequorum};
 pub use scenario::Scenario;
 
 /// The result of one seed.
@@ -48,9 +49,9 @@ pub struct Outcome {
 }
 
 /// Runs seed `seed` (with `nodes` processors, or as many as the seed
-/// draws).
+/// draws), with vigil-quorum's votequorum on every processor.
 pub fn run_seed(seed: u64, nodes: Option<usize>) -> Outcome {
-    run_scenario(Scenario::from_seed(seed, nodes), None)
+    run_scenario(Scenario::from_seed(seed, nodes), Some(&quorum::votequorum))
 }
 
 /// Runs a scenario, optionally with a quorum layer on every processor.

@@ -36,16 +36,21 @@ impl Scenario {
     /// The scenario of `seed`; `nodes` overrides the drawn cluster size.
     pub fn from_seed(seed: u64, nodes: Option<usize>) -> Self {
         let mut r = Rng::new(seed ^ 0x5eed_5eed_5eed_5eed);
-        let nodes = nodes.unwrap_or_else(|| match r.below(10) {
-            0..=4 => 3 + r.below(3) as usize, // 3-5
-            5..=8 => 2 + r.below(8) as usize, // 2-9
-            _ => 10 + r.below(7) as usize,    // 10-16
+        let nodes = nodes.unwrap_or_else(|| match r.below(20) {
+            0..=12 => 3 + r.below(3) as usize,  // 3-5
+            13..=18 => 2 + r.below(8) as usize, // 2-9
+            _ => 10 + r.below(7) as usize,      // 10-16
         });
         let token = [200, 300, 500, 1000][r.below(4) as usize];
         let mut config = TotemConfig {
             token,
             ..TotemConfig::default()
         };
+        if r.chance(if nodes >= 8 { 0.8 } else { 0.5 }) {
+            // Faster failure detection on bigger rings: more churn per
+            // simulated second.
+            config.token_coefficient = r.below(100) as u32;
+        }
         if r.chance(0.3) {
             config.max_messages = 1 + r.below(8) as u32;
             config.window_size = config.max_messages + r.below(20) as u32;
@@ -73,7 +78,10 @@ impl Scenario {
             0.0
         };
         let faulty = r.chance(0.85);
-        let token_us = u64::from(token) * 1000;
+        let (partitions, asymmetric, crashes) = (r.chance(0.7), r.chance(0.3), r.chance(0.6));
+        // Fault pace and phase length follow the effective token timeout.
+        let token_us = config.token_timeout(nodes).as_micros() as u64;
+        let fault_interval_us = token_us * (1 + r.below(6)) / 4;
         Scenario {
             seed,
             nodes,
@@ -82,13 +90,14 @@ impl Scenario {
             } else {
                 0
             },
-            partitions: r.chance(0.7),
-            asymmetric: r.chance(0.3),
-            crashes: r.chance(0.6),
+            partitions: partitions || !(asymmetric || crashes),
+            asymmetric,
+            crashes,
             drift_ppm: [0, 100, 1000, 20_000][r.below(4) as usize],
             send_interval_us: [2_000, 10_000, 50_000, 200_000][r.below(4) as usize],
             large: if r.chance(0.5) { 0.05 } else { 0.0 },
-            safety_us: token_us * (8 + r.below(12)),
+            safety_us: (token_us * (3 + r.below(4)) + fault_interval_us * (2 + r.below(10)))
+                .min(20_000_000),
             config,
             delay_min_us,
             delay_max_us,

@@ -93,8 +93,8 @@ pub use wire::DecodeError;
 pub type NodeId = u32;
 
 /// Bytes of each datagram left for the transport's framing, authentication
-/// and encryption: a fragment of an application message carries at most
-/// `netmtu - FRAME_RESERVE - ` its own header.
+/// and encryption and for the Totem message header: a fragment of an
+/// application message carries at most `netmtu - FRAME_RESERVE` bytes.
 pub const FRAME_RESERVE: usize = 160;
 
 /// Largest application message (corosync's limit is 1 MB).

@@ -857,7 +857,6 @@ impl Totem {
                 if self.ring.members.contains(&j.sender) && j.ring_seq < self.ring.ring.seq {
                     return; // from the gathering that formed this ring
                 }
-                self.ring_seq_known = self.ring_seq_known.max(j.ring_seq);
                 self.enter_gather(now, Some(j.sender));
             }
             State::Commit | State::Recovery => {
@@ -865,14 +864,41 @@ impl Totem {
                 if nr.log.members.contains(&j.sender) && j.ring_seq < nr.log.ring.seq {
                     return; // from the gathering that formed the new ring
                 }
-                self.ring_seq_known = self.ring_seq_known.max(j.ring_seq);
                 self.enter_gather(now, Some(j.sender));
             }
-            State::Gather => {
-                self.ring_seq_known = self.ring_seq_known.max(j.ring_seq);
+            State::Gather => {}
+        }
+        // Gathering rounds are ordered by the highest ring sequence number
+        // their processors know. A newer round starts afresh from the
+        // sender's view (fail sets from an older round, formed under
+        // partitions since healed, would otherwise keep spreading); an older
+        // one only tells us who is there.
+        let round = self.ring_seq_known.max(self.ring.ring.seq);
+        let mut newer = false;
+        if j.ring_seq > round {
+            self.ring_seq_known = j.ring_seq;
+            self.fail_set.clear();
+            self.consensus = BTreeSet::from([self.id]);
+            newer = true;
+        } else if j.ring_seq < round {
+            let known = |id: &NodeId| self.nodes.binary_search(id).is_ok();
+            let mut grew = false;
+            for p in j.proc_set.iter().chain([&j.sender]).filter(|p| known(p)) {
+                if !self.fail_set.contains(p) && self.proc_set.insert(*p) {
+                    grew = true;
+                }
             }
+            if grew {
+                self.consensus = BTreeSet::from([self.id]);
+                self.send_join();
+                self.timers.consensus = Some(now + self.consensus_timeout);
+            }
+            return;
         }
         if self.fail_set.contains(&j.sender) {
+            if newer {
+                self.send_join();
+            }
             return;
         }
         if j.fail_set.contains(&self.id) {
@@ -896,7 +922,7 @@ impl Totem {
                 changed = true;
             }
         }
-        if proc_grew || changed {
+        if proc_grew || changed || newer {
             self.consensus = BTreeSet::from([self.id]);
             self.send_join();
             if proc_grew {
@@ -1003,11 +1029,21 @@ impl Totem {
                 self.send(Destination::Node(to), &Message::Commit(c));
             }
             State::Commit => {
-                let ours = self
-                    .next
-                    .as_ref()
-                    .is_some_and(|nr| nr.commit.ring_id == c.ring_id);
-                if ours && filled {
+                let pending = self.next.as_ref().map(|nr| nr.commit.ring_id);
+                let ours = pending == Some(c.ring_id);
+                if !ours
+                    && pending.is_some_and(|p| c.ring_id.seq > p.seq)
+                    && c.entries[me].is_none()
+                    && c.members == self.live()
+                {
+                    // A newer attempt for the same membership: ours was lost
+                    // (nothing of it was installed), join this one.
+                    self.ring_seq_known = self.ring_seq_known.max(c.ring_id.seq);
+                    c.entries[me] = Some(self.my_entry());
+                    self.enter_commit(now, c.clone());
+                    let to = c.members[(me + 1) % c.members.len()];
+                    self.send(Destination::Node(to), &Message::Commit(c));
+                } else if ours && filled {
                     self.enter_recovery(now, c.clone());
                     let to = c.members[(me + 1) % c.members.len()];
                     self.send(Destination::Node(to), &Message::Commit(c));

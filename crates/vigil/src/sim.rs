@@ -78,7 +78,7 @@ fn totem(a: TotemArgs) -> ExitCode {
                     if a.verbose {
                         println!("seed {seed}: {sc:?}");
                     }
-                    let o = vigil_sim::run_traced(sc, None, a.trace);
+                    let o = vigil_sim::run_traced(sc, Some(&vigil_sim::votequorum), a.trace);
                     if a.verbose {
                         println!(
                             "seed {seed}: {} nodes, {} violations, {:?}",
