@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use vigild::api::LinkState;
+use vigild::api::{self, Client, Event, LinkState, Request, Response};
 use vigild::testbed::{Cluster, member_ids};
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -37,6 +37,7 @@ fn three_processes_form_a_ring_survive_a_kill_and_rejoin() {
     cluster
         .wait_until_link(1, 3, LinkState::Connected, PATIENCE)
         .unwrap();
+    messages_reach_everyone_in_one_order(&cluster);
 
     cluster.kill9(3);
     cluster
@@ -59,4 +60,54 @@ fn three_processes_form_a_ring_survive_a_kill_and_rejoin() {
     cluster
         .wait_until_link(1, 3, LinkState::Connected, PATIENCE)
         .unwrap();
+}
+
+/// Two senders' messages (nodes 1 and 2, interleaved) are delivered to all
+/// three nodes, each exactly once, in one order that keeps each sender's
+/// own order.
+fn messages_reach_everyone_in_one_order(cluster: &Cluster) {
+    const EACH: usize = 200;
+    let mut subscribers: Vec<Client> = (1..=3)
+        .map(|id| {
+            let mut c = Client::connect(&cluster.node(id).socket).unwrap();
+            c.subscribe().unwrap();
+            c
+        })
+        .collect();
+    for sender in [1u32, 2] {
+        let mut client = Client::connect(&cluster.node(sender).socket).unwrap();
+        for chunk in 0..EACH / 50 {
+            let payloads = (0..50)
+                .map(|i| api::to_hex(format!("n{sender}-{:04}", chunk * 50 + i).as_bytes()))
+                .collect();
+            match client.request(&Request::Send { payloads }).unwrap() {
+                Response::Sent { count: 50 } => {}
+                other => panic!("unexpected answer to Send: {other:?}"),
+            }
+        }
+    }
+    let orders: Vec<Vec<String>> = subscribers
+        .iter_mut()
+        .map(|client| {
+            client.stream().set_read_timeout(Some(PATIENCE)).unwrap();
+            let mut seen = Vec::new();
+            while seen.len() < 2 * EACH {
+                if let Event::Delivered { head, .. } = client.next_event().unwrap() {
+                    seen.push(String::from_utf8(api::from_hex(&head).unwrap()).unwrap());
+                }
+            }
+            seen
+        })
+        .collect();
+    assert_eq!(orders[0], orders[1], "nodes 1 and 2 disagree on the order");
+    assert_eq!(orders[0], orders[2], "nodes 1 and 3 disagree on the order");
+    for sender in ["n1-", "n2-"] {
+        let own: Vec<&String> = orders[0].iter().filter(|m| m.starts_with(sender)).collect();
+        let expected: Vec<String> = (0..EACH).map(|i| format!("{sender}{i:04}")).collect();
+        assert_eq!(
+            own,
+            expected.iter().collect::<Vec<_>>(),
+            "{sender} out of order or lost"
+        );
+    }
 }
