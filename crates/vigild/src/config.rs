@@ -791,9 +791,18 @@ fn check_value(kind: Kind, value: &str) -> Option<String> {
     }
 }
 
+/// `ring0_addr`'s address with link 0's port. As a Vigil extension the
+/// address may carry its own port (`127.0.0.1:5406`, `[::1]:5406`), so
+/// several nodes can share one address.
 fn resolve(addr: &str, port: u16) -> Result<SocketAddr, String> {
     if let Ok(ip) = addr.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
+    }
+    if let Ok(with_port) = addr.parse::<SocketAddr>() {
+        return match with_port.port() {
+            0 => Err("port 0 is not a port to listen on".to_string()),
+            _ => Ok(with_port),
+        };
     }
     match (addr, port).to_socket_addrs() {
         Ok(mut found) => found
@@ -961,6 +970,24 @@ logging {
         assert!(errors(&text)[0].contains("node `127.0.0.1` has no `nodeid`"));
         let text = THREE.replace("nodeid: 1\n", "nodeid: 0\n");
         assert!(errors(&text)[0].contains("a node id is 1 to 4294967295"));
+    }
+
+    #[test]
+    fn an_address_may_carry_its_own_port() {
+        let text = THREE
+            .replace("ring0_addr: 127.0.0.2", "ring0_addr: 127.0.0.1:6002")
+            .replace("ring0_addr: 127.0.0.3", "ring0_addr: [::1]:6003");
+        let c = parse(&text).unwrap();
+        assert_eq!(c.nodes[0].addr, "127.0.0.1:5999".parse().unwrap());
+        assert_eq!(c.nodes[1].addr, "127.0.0.1:6002".parse().unwrap());
+        assert_eq!(c.nodes[2].addr, "[::1]:6003".parse().unwrap());
+        let e = errors(&THREE.replace("ring0_addr: 127.0.0.2", "ring0_addr: 127.0.0.1:5999"));
+        assert!(
+            e[0].contains("address 127.0.0.1:5999 is already used by the node at line 15"),
+            "{e:?}"
+        );
+        let e = errors(&THREE.replace("ring0_addr: 127.0.0.2", "ring0_addr: 127.0.0.2:0"));
+        assert!(e[0].contains("`ring0_addr: 127.0.0.2:0`: port 0"), "{e:?}");
     }
 
     #[test]

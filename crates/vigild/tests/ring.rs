@@ -62,6 +62,24 @@ fn three_processes_form_a_ring_survive_a_kill_and_rejoin() {
         .unwrap();
 }
 
+#[test]
+fn three_processes_share_one_address_on_their_own_ports() {
+    let addrs: Vec<String> = (1..=3)
+        .map(|i| format!("127.77.1.1:{}", 6400 + i))
+        .collect();
+    let vigild = Path::new(env!("CARGO_BIN_EXE_vigild"));
+    let mut cluster = Cluster::new("ports", vigild, &addrs, &["token: 1000"]).unwrap();
+    cluster.start_all().unwrap();
+    cluster
+        .wait_until(
+            "all three are members and quorate",
+            &[1, 2, 3],
+            PATIENCE,
+            |s| s.quorate && member_ids(s) == [1, 2, 3],
+        )
+        .unwrap();
+}
+
 /// Two senders' messages (nodes 1 and 2, interleaved) are delivered to all
 /// three nodes, each exactly once, in one order that keeps each sender's
 /// own order.
