@@ -208,6 +208,14 @@ impl Cluster {
         }
     }
 
+    /// Polls until every node is quorate with every node a member.
+    pub fn wait_until_whole(&self, limit: Duration) -> Result<(), String> {
+        let all: Vec<u32> = self.nodes.iter().map(|n| n.nodeid).collect();
+        self.wait_until("every node is a member and quorate", &all, limit, |s| {
+            s.quorate && member_ids(s) == all
+        })
+    }
+
     /// Polls until node `id` reports `state` for its link to `peer`.
     pub fn wait_until_link(
         &self,

@@ -133,14 +133,7 @@ fn partition_and_heal(run: &str, hold: Duration) {
         node.prefix = vec!["ip".into(), "netns".into(), "exec".into(), ns.clone()];
     }
     cluster.start_all().unwrap();
-    cluster
-        .wait_until(
-            "all three are members and quorate",
-            &[1, 2, 3],
-            PATIENCE,
-            |s| s.quorate && member_ids(s) == [1, 2, 3],
-        )
-        .unwrap();
+    cluster.wait_until_whole(PATIENCE).unwrap();
 
     // Cut node 3's link: a 2 + 1 partition.
     ip(&["-n", &bridge_ns, "link", "set", "p3", "down"]).unwrap();
@@ -158,11 +151,7 @@ fn partition_and_heal(run: &str, hold: Duration) {
     std::thread::sleep(hold);
     // Heal it: everyone together again.
     ip(&["-n", &bridge_ns, "link", "set", "p3", "up"]).unwrap();
-    cluster
-        .wait_until("all three rejoin", &[1, 2, 3], PATIENCE, |s| {
-            s.quorate && member_ids(s) == [1, 2, 3]
-        })
-        .unwrap();
+    cluster.wait_until_whole(PATIENCE).unwrap();
     drop(cluster);
     drop(namespaces);
 }

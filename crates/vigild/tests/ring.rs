@@ -17,15 +17,7 @@ fn three_processes_form_a_ring_survive_a_kill_and_rejoin() {
     let mut cluster = Cluster::new("ring", vigild, &addrs, &["token: 1000"]).unwrap();
     cluster.start_all().unwrap();
 
-    let all = |s: &vigild::api::QuorumStatus| s.quorate && member_ids(s) == [1, 2, 3];
-    cluster
-        .wait_until(
-            "all three are members and quorate",
-            &[1, 2, 3],
-            PATIENCE,
-            all,
-        )
-        .unwrap();
+    cluster.wait_until_whole(PATIENCE).unwrap();
     let status = cluster.quorum(1).unwrap();
     assert_eq!(status.expected_votes, 3);
     assert_eq!(status.total_votes, 3);
@@ -54,9 +46,7 @@ fn three_processes_form_a_ring_survive_a_kill_and_rejoin() {
         .unwrap();
 
     cluster.start(3).unwrap();
-    cluster
-        .wait_until("3 rejoins", &[1, 2, 3], PATIENCE, all)
-        .unwrap();
+    cluster.wait_until_whole(PATIENCE).unwrap();
     cluster
         .wait_until_link(1, 3, LinkState::Connected, PATIENCE)
         .unwrap();
@@ -70,14 +60,7 @@ fn three_processes_share_one_address_on_their_own_ports() {
     let vigild = Path::new(env!("CARGO_BIN_EXE_vigild"));
     let mut cluster = Cluster::new("ports", vigild, &addrs, &["token: 1000"]).unwrap();
     cluster.start_all().unwrap();
-    cluster
-        .wait_until(
-            "all three are members and quorate",
-            &[1, 2, 3],
-            PATIENCE,
-            |s| s.quorate && member_ids(s) == [1, 2, 3],
-        )
-        .unwrap();
+    cluster.wait_until_whole(PATIENCE).unwrap();
 }
 
 /// Two senders' messages (nodes 1 and 2, interleaved) are delivered to all

@@ -13,8 +13,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
-use vigild::api::{self, Client, Event, QuorumStatus, Request, Response};
-use vigild::testbed::{Cluster, member_ids};
+use vigild::api::{self, Client, Event, Request, Response};
+use vigild::testbed::Cluster;
 
 #[derive(Parser)]
 #[command(
@@ -105,10 +105,6 @@ fn main() -> ExitCode {
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-fn all_three(s: &QuorumStatus) -> bool {
-    s.quorate && member_ids(s) == [1, 2, 3]
-}
-
 fn start_cluster(
     vigild: &std::path::Path,
     name: &str,
@@ -120,7 +116,7 @@ fn start_cluster(
     cluster
         .start_all()
         .map_err(|e| format!("cannot start {}: {e}", vigild.display()))?;
-    cluster.wait_until("the ring forms", &[1, 2, 3], PATIENCE, all_three)?;
+    cluster.wait_until_whole(PATIENCE)?;
     Ok(cluster)
 }
 
@@ -331,7 +327,7 @@ fn failover(
         );
         times.push(worst);
         cluster.start(3).map_err(|e| e.to_string())?;
-        cluster.wait_until("node 3 rejoins", &[1, 2, 3], PATIENCE, all_three)?;
+        cluster.wait_until_whole(PATIENCE)?;
     }
     let max = times.iter().max().copied().unwrap_or_default();
     let mean = times.iter().sum::<Duration>() / times.len().max(1) as u32;
@@ -387,7 +383,7 @@ fn footprint(vigild: &std::path::Path, seconds: u64) -> Outcome {
         .map(|p| cpu_seconds(*p))
         .collect::<Result<_, _>>()?;
     thread::sleep(Duration::from_secs(seconds));
-    cluster.wait_until("the ring is still whole", &[1, 2, 3], PATIENCE, all_three)?;
+    cluster.wait_until_whole(PATIENCE)?;
     println!("idle 3-node ring (token 1000 ms), watched for {seconds} s");
     println!(
         "{:>6} {:>10} {:>14} {:>16}",
