@@ -927,6 +927,12 @@ impl Totem {
             self.send_join();
             if proc_grew {
                 self.timers.consensus = Some(now + self.consensus_timeout);
+            } else {
+                // Give the others two join intervals to answer the change
+                // before the silent are declared failed (several processors
+                // often reach their timeout at the same moment).
+                let answer = now + 2 * Duration::from_millis(u64::from(self.config.join));
+                self.timers.consensus = self.timers.consensus.map(|t| t.max(answer));
             }
         }
         if j.proc_set.iter().copied().eq(self.proc_set.iter().copied())
