@@ -807,7 +807,14 @@ impl Totem {
                 self.proc_set.insert(self.id);
                 self.fail_set.clear();
             }
-            State::Commit | State::Recovery => self.next = None,
+            State::Commit | State::Recovery => {
+                // The attempt failed: a new round of failure detection
+                // (fail sets from the round that formed it are stale once
+                // the network changed again, and kept, they made healed
+                // partitions ignore each other's joins: sim seed 6804).
+                self.next = None;
+                self.fail_set.clear();
+            }
             State::Gather => {}
         }
         if let Some(x) = extra
