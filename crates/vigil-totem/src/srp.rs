@@ -807,7 +807,14 @@ impl Totem {
                 self.proc_set.insert(self.id);
                 self.fail_set.clear();
             }
-            State::Commit | State::Recovery => self.next = None,
+            State::Commit | State::Recovery => {
+                // The attempt failed: a new round of failure detection
+                // (fail sets from the round that formed it are stale once
+                // the network changed again, and kept, they made healed
+                // partitions ignore each other's joins: sim seed 6804).
+                self.next = None;
+                self.fail_set.clear();
+            }
             State::Gather => {}
         }
         if let Some(x) = extra
@@ -927,6 +934,12 @@ impl Totem {
             self.send_join();
             if proc_grew {
                 self.timers.consensus = Some(now + self.consensus_timeout);
+            } else {
+                // Give the others two join intervals to answer the change
+                // before the silent are declared failed (several processors
+                // often reach their timeout at the same moment).
+                let answer = now + 2 * Duration::from_millis(u64::from(self.config.join));
+                self.timers.consensus = self.timers.consensus.map(|t| t.max(answer));
             }
         }
         if j.proc_set.iter().copied().eq(self.proc_set.iter().copied())
