@@ -45,6 +45,9 @@ impl From<ApiInput> for Input {
 const KIND_TOTEM: u8 = 0;
 const KIND_HEARTBEAT: u8 = 1;
 
+/// How often refused packets are reported in the log, at most.
+const REJECTION_REPORT: Duration = Duration::from_secs(10);
+
 /// Inputs handled back to back before timers are looked at again.
 const MAX_BURST: usize = 256;
 
@@ -104,6 +107,8 @@ struct Daemon {
     next_ping: Instant,
     /// Peers last reported down (for the `link … is down/up` log lines).
     link_up: BTreeMap<u32, bool>,
+    rejections_unreported: u64,
+    last_rejection_report: Option<Instant>,
 }
 
 fn random_seed() -> std::io::Result<u64> {
@@ -204,6 +209,8 @@ pub fn run(setup: Setup) -> Result<(), DaemonError> {
         ping_timeout,
         next_ping: start,
         link_up: BTreeMap::new(),
+        rejections_unreported: 0,
+        last_rejection_report: None,
     };
     daemon.run(rx)
 }
@@ -280,13 +287,7 @@ impl Daemon {
         let opened = match self.opener.open(&datagram.bytes) {
             Ok(opened) => opened,
             Err(e) => {
-                log!(
-                    Debug,
-                    "KNET",
-                    "dropped a packet from {}: {}",
-                    datagram.from,
-                    e.reason()
-                );
+                self.rejected(datagram.from, &e);
                 return;
             }
         };
@@ -309,6 +310,38 @@ impl Daemon {
                 "dropped a packet of unknown kind from {sender}"
             ),
         }
+    }
+
+    /// Counts a packet vigil-wire refused; says so at most every
+    /// `REJECTION_REPORT` (a wrong key or a foreign cluster otherwise looks
+    /// like silence).
+    fn rejected(&mut self, from: std::net::SocketAddr, why: &vigil_wire::Rejection) {
+        self.rejections_unreported += 1;
+        let now = Instant::now();
+        if self
+            .last_rejection_report
+            .is_some_and(|at| now.duration_since(at) < REJECTION_REPORT)
+        {
+            log!(Debug, "KNET", "dropped a packet from {from}: {why}");
+            return;
+        }
+        let hint = match why {
+            vigil_wire::Rejection::BadTag { .. } => {
+                " (is the cluster key the same file on every node?)"
+            }
+            vigil_wire::Rejection::OtherCluster { .. } => {
+                " (is totem.cluster_name the same on every node?)"
+            }
+            _ => "",
+        };
+        log!(
+            Warning,
+            "KNET",
+            "dropped {} packet(s) that failed checks; latest from {from}: {why}{hint}",
+            self.rejections_unreported
+        );
+        self.rejections_unreported = 0;
+        self.last_rejection_report = Some(now);
     }
 
     fn seal(&mut self, kind: u8, body: &[u8]) -> Option<Vec<u8>> {

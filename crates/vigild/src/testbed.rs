@@ -39,6 +39,8 @@ pub struct Node {
     pub log: PathBuf,
     /// Words put before the vigild command (e.g. `ip netns exec ns1`).
     pub prefix: Vec<String>,
+    /// A key file of its own instead of the cluster's.
+    pub key: Option<PathBuf>,
     child: Option<Child>,
 }
 
@@ -91,11 +93,7 @@ impl Cluster {
         let config = scratch.0.join("corosync.conf");
         fs::write(&config, corosync_conf(name, addrs, totem_extra))?;
         let key = scratch.0.join("authkey");
-        let mut bytes = vec![0u8; vigil_wire::KEY_DEFAULT_BYTES];
-        std::io::Read::read_exact(&mut fs::File::open("/dev/urandom")?, &mut bytes)?;
-        vigil_wire::ClusterKey::from_bytes(bytes)
-            .and_then(|k| k.write_new(&key, false))
-            .map_err(std::io::Error::other)?;
+        write_key(&key)?;
         let nodes = addrs
             .iter()
             .enumerate()
@@ -108,6 +106,7 @@ impl Cluster {
                     state_dir: scratch.0.join(format!("state{id}")),
                     log: scratch.0.join(format!("n{id}.log")),
                     prefix: Vec::new(),
+                    key: None,
                     child: None,
                 }
             })
@@ -140,7 +139,7 @@ impl Cluster {
             .arg("--config")
             .arg(&self.config)
             .arg("--key")
-            .arg(&self.key)
+            .arg(node.key.as_ref().unwrap_or(&self.key))
             .arg("--nodeid")
             .arg(id.to_string())
             .arg("--socket")
@@ -264,6 +263,15 @@ impl Drop for Cluster {
             self.kill9(id);
         }
     }
+}
+
+/// Writes a new random cluster key to `path`.
+pub fn write_key(path: &Path) -> std::io::Result<()> {
+    let mut bytes = vec![0u8; vigil_wire::KEY_DEFAULT_BYTES];
+    std::io::Read::read_exact(&mut fs::File::open("/dev/urandom")?, &mut bytes)?;
+    vigil_wire::ClusterKey::from_bytes(bytes)
+        .and_then(|k| k.write_new(path, false))
+        .map_err(std::io::Error::other)
 }
 
 /// Members' node ids, sorted.

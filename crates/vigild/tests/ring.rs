@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use vigild::api::{self, Client, Event, LinkState, Request, Response};
-use vigild::testbed::{Cluster, member_ids};
+use vigild::testbed::{Cluster, member_ids, write_key};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -61,6 +61,41 @@ fn three_processes_share_one_address_on_their_own_ports() {
     let mut cluster = Cluster::new("ports", vigild, &addrs, &["token: 1000"]).unwrap();
     cluster.start_all().unwrap();
     cluster.wait_until_whole(PATIENCE).unwrap();
+}
+
+#[test]
+fn a_node_with_another_key_stays_out_and_is_reported() {
+    let addrs: Vec<String> = (1..=3).map(|i| format!("127.77.2.{i}")).collect();
+    let vigild = Path::new(env!("CARGO_BIN_EXE_vigild"));
+    let mut cluster = Cluster::new("keys", vigild, &addrs, &["token: 1000"]).unwrap();
+    let other = cluster.scratch.0.join("otherkey");
+    write_key(&other).unwrap();
+    cluster.nodes[2].key = Some(other);
+    cluster.start_all().unwrap();
+    cluster
+        .wait_until("1 and 2 form a quorate ring", &[1, 2], PATIENCE, |s| {
+            s.quorate && member_ids(s) == [1, 2]
+        })
+        .unwrap();
+    cluster
+        .wait_until("3 is alone", &[3], PATIENCE, |s| {
+            !s.quorate && member_ids(s) == [3]
+        })
+        .unwrap();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let log = std::fs::read_to_string(&cluster.node(1).log).unwrap();
+        if log.contains("failed checks; latest from 127.77.2.3:5405: authentication failed")
+            && log.contains("is the cluster key the same file on every node?")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no warning in node 1's log:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Two senders' messages (nodes 1 and 2, interleaved) are delivered to all
