@@ -239,6 +239,7 @@ impl Daemon {
             match rx.recv_timeout(wait) {
                 Ok(input) => {
                     self.handle(input);
+                    self.drain()?;
                     // Take what else is already waiting before the timers,
                     // so a burst is handled as one (bounded, so timers are
                     // never starved).
