@@ -191,6 +191,9 @@ pub struct Totem {
     /// The token last passed on: next processor, bytes, its `seq`.
     last_token: Option<(NodeId, Vec<u8>, u64)>,
     held: Option<Token>,
+    /// A hold cancel arrived while the token was elsewhere: do not hold it
+    /// on its next visit.
+    hold_cancelled: bool,
 }
 
 impl Totem {
@@ -246,6 +249,7 @@ impl Totem {
             timers: Timers::default(),
             last_token: None,
             held: None,
+            hold_cancelled: false,
         };
         t.enter_gather(now, None);
         t
@@ -396,12 +400,14 @@ impl Totem {
             Message::Commit(c) => self.on_commit(now, c),
             Message::MergeDetect(m) => self.on_merge_detect(now, m),
             Message::HoldCancel(m) => {
-                if self.state == State::Operational
-                    && m.ring_id == self.ring.ring
-                    && let Some(t) = self.held.take()
-                {
-                    self.timers.hold = None;
-                    self.process_token(now, t);
+                if self.state == State::Operational && m.ring_id == self.ring.ring {
+                    match self.held.take() {
+                        Some(t) => {
+                            self.timers.hold = None;
+                            self.process_token(now, t);
+                        }
+                        None => self.hold_cancelled = true,
+                    }
                 }
             }
         }
@@ -523,6 +529,7 @@ impl Totem {
             && t.aru == t.seq
             && t.backlog == 0
             && self.tok.seq_unchanged >= self.config.seqno_unchanged_const
+            && !std::mem::take(&mut self.hold_cancelled)
         {
             // An idle ring: the representative holds the token (`hold`).
             self.held = Some(t);
