@@ -5,11 +5,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod agent;
+mod cluster;
+mod daemon_client;
 mod explain;
 mod input;
 mod keygen;
 mod output;
+mod quorum;
 mod resource;
+mod sim;
 mod simulate;
 mod stonith;
 mod transition_json;
@@ -38,6 +42,12 @@ enum Command {
     /// contributed to it (constraints, rules, stickiness, failures, ...),
     /// and what rules the node out.
     Explain(explain::Args),
+    /// The running cluster as this node's vigild sees it.
+    #[command(subcommand)]
+    Cluster(cluster::Command),
+    /// Quorum as this node's vigild sees it.
+    #[command(subcommand)]
+    Quorum(quorum::Command),
     /// Generate the cluster's authentication key (corosync-keygen).
     Keygen(keygen::Args),
     /// Resource agents: standards, providers, agents, describe.
@@ -49,6 +59,8 @@ enum Command {
     /// Fencing: fence a node with the devices a CIB configures.
     #[command(subcommand)]
     Stonith(stonith::StonithCommand),
+    /// Deterministic simulation of the cluster's protocols (`sim totem`).
+    Sim(sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,9 +69,12 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Cluster(command) => cluster::run(command),
+        Command::Quorum(command) => quorum::run(command),
         Command::Keygen(args) => keygen::run(args),
         Command::Resource(cmd) => resource::run(cmd),
         Command::Agent(cmd) => agent::run(cmd),
         Command::Stonith(cmd) => stonith::run(cmd),
+        Command::Sim(args) => sim::run(args),
     }
 }
