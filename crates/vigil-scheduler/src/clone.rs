@@ -802,17 +802,26 @@ pub(crate) fn summary_action_flags(
 ) -> ActionFlags {
     let r = cluster.actions[a].rsc.unwrap_or(0);
     // A notification summarizes the action it notifies about.
-    let task = cluster.actions[a].notified_task().started_by();
+    let asked = cluster.actions[a].notified_task();
+    let task = asked.started_by();
     let mut flags = ActionFlags::OPTIONAL | ActionFlags::RUNNABLE | ActionFlags::PSEUDO;
     let mut any_runnable = false;
     let children = crate::bundle::summary_children(cluster, r, task);
     for child in children {
-        let search_node = if cluster.resources[child].children.is_empty() {
-            node
+        let collective = !cluster.resources[child].children.is_empty();
+        let search_node = if collective { None } else { node };
+        // A completion event (running, stopped, ...) summarizes the
+        // instances' own completion events when they have them (cloned
+        // groups): a group instance that starts only some of its members
+        // has a runnable start but an unrunnable "running", and so leaves
+        // the clone's "running" unrunnable. Primitive instances have only
+        // the action itself.
+        let child_task = if collective && asked != Task::Notified {
+            asked
         } else {
-            None
+            task
         };
-        let Some(ca) = find_first(cluster, child, task, search_node) else {
+        let Some(ca) = find_first(cluster, child, child_task, search_node) else {
             continue;
         };
         let cf = crate::ordering::action_flags(cluster, ca, node);
