@@ -55,7 +55,6 @@ const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
         "extra clone instance: which one stops beside a failed stop",
     ),
     (17, "cloned group: new instance beside a moving one"),
-    (37, "migration-threshold with a cloned group member"),
     (40, "colocation with an unmanaged promotable clone's role"),
     (54, "cloned group: new instance beside a moving one"),
     (85, "role colocation (rsc-role=Started, negative score)"),
