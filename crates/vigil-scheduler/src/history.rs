@@ -632,7 +632,19 @@ fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &Lrm
     let id = cluster.resources.len();
     cluster.resources.push(rsc);
     cluster.resources[c].children.push(id);
+    orphan_symmetric_default(cluster, id);
     id
+}
+
+/// An extra instance found in history starts, like the configured ones,
+/// with every node allowed in a symmetric cluster (so its current node
+/// counts as usable when instances are ordered for assignment).
+fn orphan_symmetric_default(cluster: &mut Cluster, r: RscId) {
+    if cluster.options.symmetric {
+        crate::placement::add_location_from(cluster, r, None, vigil_cib::Score::ZERO, &|| {
+            crate::ledger::Source::SymmetricDefault
+        });
+    }
 }
 
 /// An extra instance of a cloned group, shaped like `template` (every
@@ -661,6 +673,7 @@ fn create_orphan_group_instance(
     let g = cluster.resources.len();
     cluster.resources.push(group);
     cluster.resources[c].children.push(g);
+    let symmetric_default_later = g;
     let mut named = None;
     for m in members {
         let member_base = cluster.resources[m].base_id.clone();
@@ -680,6 +693,7 @@ fn create_orphan_group_instance(
             named = Some(id);
         }
     }
+    orphan_symmetric_default(cluster, symmetric_default_later);
     named
 }
 

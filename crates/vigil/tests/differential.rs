@@ -50,10 +50,6 @@ const CRM_SIMULATE: &str = "crm_simulate";
 /// each with the scheduler bug it shows (minimized reproductions are in
 /// the commit that introduced this list).
 const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
-    (
-        3,
-        "extra clone instance: which one stops beside a failed stop",
-    ),
     (17, "cloned group: new instance beside a moving one"),
     (40, "colocation with an unmanaged promotable clone's role"),
     (54, "cloned group: new instance beside a moving one"),
