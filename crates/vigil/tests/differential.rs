@@ -53,7 +53,6 @@ const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
     (17, "cloned group: new instance beside a moving one"),
     (40, "colocation with an unmanaged promotable clone's role"),
     (54, "cloned group: new instance beside a moving one"),
-    (85, "role colocation (rsc-role=Started, negative score)"),
     (127, "cloned group: new instance beside a moving one"),
     (134, "cloned group: new instance beside a moving one"),
     (
