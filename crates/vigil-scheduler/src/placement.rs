@@ -178,6 +178,11 @@ fn check_failure_threshold(cluster: &mut Cluster, r: RscId, n: NodeId) {
     if fails.value() <= 0 {
         return;
     }
+    // Failures under a definition that has changed since are cleared and
+    // ban nothing.
+    if crate::digest::failures_predate_definition(cluster, r, n) {
+        return;
+    }
     let remaining = rsc.migration_threshold.saturating_sub(fails.value());
     if remaining <= 0 {
         let target = if crate::history::is_anonymous_instance(cluster, r) {
