@@ -569,7 +569,13 @@ pub(crate) fn assign_to(
             false
         }
         Some(n) => {
-            rsc.assigned_weight = rsc.allowed.get(&n).copied();
+            // An unmanaged resource left where it is takes the node as it
+            // is, without a score of its own there.
+            rsc.assigned_weight = if force && !rsc.managed && rsc.running_on.contains(&n) {
+                Some(Score::ZERO)
+            } else {
+                rsc.allowed.get(&n).copied()
+            };
             cluster.nodes[n].assigned_count += 1;
             crate::utilization::consume(cluster, n, r);
             true

@@ -51,7 +51,6 @@ const CRM_SIMULATE: &str = "crm_simulate";
 /// the commit that introduced this list).
 const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
     (17, "cloned group: new instance beside a moving one"),
-    (40, "colocation with an unmanaged promotable clone's role"),
     (54, "cloned group: new instance beside a moving one"),
     (127, "cloned group: new instance beside a moving one"),
     (134, "cloned group: new instance beside a moving one"),
@@ -66,7 +65,6 @@ const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
     (245, "restart reason inside a promotable group"),
     (269, "cloned group: new instance beside a moving one"),
     (295, "instance order when every node is unclean"),
-    (299, "colocation with an unmanaged promotable clone's role"),
 ];
 const TIMEOUT: Duration = Duration::from_secs(60);
 
