@@ -626,8 +626,9 @@ fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &Lrm
     if let Some(t) = template {
         rsc.meta = cluster.resources[t].meta.clone();
         rsc.ops = cluster.resources[t].ops.clone();
-        // An extra instance is managed like the clone's others.
-        rsc.managed = cluster.resources[t].managed;
+        // An extra instance is managed as configured (not as an instance
+        // that a failure has since left unmanaged).
+        rsc.managed = crate::unpack::managed_by_meta(cluster, &rsc.meta);
     }
     let id = cluster.resources.len();
     cluster.resources.push(rsc);
@@ -669,7 +670,7 @@ fn create_orphan_group_instance(
     group.variant = Variant::Group;
     group.parent = Some(c);
     group.meta = cluster.resources[template].meta.clone();
-    group.managed = cluster.resources[template].managed;
+    group.managed = crate::unpack::managed_by_meta(cluster, &group.meta);
     let g = cluster.resources.len();
     cluster.resources.push(group);
     cluster.resources[c].children.push(g);
@@ -684,7 +685,7 @@ fn create_orphan_group_instance(
         rsc.meta = model.meta.clone();
         rsc.ops = model.ops.clone();
         rsc.params = model.params.clone();
-        rsc.managed = model.managed;
+        rsc.managed = crate::unpack::managed_by_meta(cluster, &rsc.meta);
         rsc.parent = Some(g);
         let id = cluster.resources.len();
         cluster.resources.push(rsc);

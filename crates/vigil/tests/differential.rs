@@ -55,10 +55,6 @@ const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
     (127, "cloned group: new instance beside a moving one"),
     (134, "cloned group: new instance beside a moving one"),
     (
-        137,
-        "extra clone instance: which one stops beside a failed stop",
-    ),
-    (
         215,
         "extra clone instance: which one stops beside a failed stop",
     ),
