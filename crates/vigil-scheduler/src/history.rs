@@ -629,12 +629,20 @@ fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &Lrm
         // An extra instance is managed as configured (not as an instance
         // that a failure has since left unmanaged).
         rsc.managed = crate::unpack::managed_by_meta(cluster, &rsc.meta);
+        copy_failure_handling(&mut rsc, &cluster.resources[t]);
     }
     let id = cluster.resources.len();
     cluster.resources.push(rsc);
     cluster.resources[c].children.push(id);
     orphan_symmetric_default(cluster, id);
     id
+}
+
+/// An extra instance handles failures as the configured instances do
+/// (its failures expire after the clone's failure-timeout).
+fn copy_failure_handling(rsc: &mut Resource, model: &Resource) {
+    rsc.failure_timeout_s = model.failure_timeout_s;
+    rsc.migration_threshold = model.migration_threshold;
 }
 
 /// An extra instance found in history starts, like the configured ones,
@@ -686,6 +694,7 @@ fn create_orphan_group_instance(
         rsc.ops = model.ops.clone();
         rsc.params = model.params.clone();
         rsc.managed = crate::unpack::managed_by_meta(cluster, &rsc.meta);
+        copy_failure_handling(&mut rsc, model);
         rsc.parent = Some(g);
         let id = cluster.resources.len();
         cluster.resources.push(rsc);

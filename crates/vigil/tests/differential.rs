@@ -54,10 +54,6 @@ const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
     (54, "cloned group: new instance beside a moving one"),
     (127, "cloned group: new instance beside a moving one"),
     (134, "cloned group: new instance beside a moving one"),
-    (
-        215,
-        "extra clone instance: which one stops beside a failed stop",
-    ),
     (245, "restart reason inside a promotable group"),
     (269, "cloned group: new instance beside a moving one"),
     (295, "instance order when every node is unclean"),
