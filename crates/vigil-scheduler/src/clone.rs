@@ -354,13 +354,77 @@ fn set_score(cluster: &mut Cluster, r: RscId, n: NodeId, s: Score) {
 
 /// Order instances for assignment: active ones (on fewer nodes first),
 /// those whose current node is usable, by priority, then by how well
-/// their node suits them, failed ones later, then by id.
-fn sort_instances(cluster: &Cluster, clone: RscId, children: &mut [RscId]) {
-    let _ = clone;
-    children.sort_by(|&a, &b| compare_instances(cluster, a, b));
+/// their node suits them, failed ones later, then by how much the
+/// resources colocated with the clone favour their current nodes, then by
+/// id.
+fn sort_instances(cluster: &mut Cluster, clone: RscId, children: &mut [RscId]) {
+    let preference = node_preference(cluster, clone);
+    let cluster: &Cluster = cluster;
+    children.sort_by(|&a, &b| compare_instances_by(cluster, a, b, Some(&preference)));
+}
+
+/// How much the resources colocated with the clone want each node, when
+/// its instances are ordered: the scores of the resources it is colocated
+/// with and of those colocated with it, folded into a table of zeros (the
+/// clone's own location scores do not count here; a node its primaries
+/// cannot use is a poor place to keep an instance).
+fn node_preference(cluster: &mut Cluster, clone: RscId) -> placement::NodeScores {
+    let mut scores: placement::NodeScores = cluster.resources[clone]
+        .allowed
+        .keys()
+        .map(|&n| (n, Score::ZERO))
+        .collect();
+    let id = cluster.resources[clone].id.clone();
+    for ci in cluster.resources[clone].coloc_as_primary.clone() {
+        let c = cluster.colocations[ci].clone();
+        if !placement::has_influence(cluster, &c) {
+            continue;
+        }
+        let factor = c.score.value() as f64 / INFINITY as f64;
+        let flags = MergeFlags {
+            rollback: true,
+            positive: true,
+            ..Default::default()
+        };
+        scores = placement::merge_weights(
+            cluster,
+            c.dependent,
+            &id,
+            Some(scores),
+            &c.node_attribute,
+            factor,
+            flags,
+        );
+    }
+    for ci in cluster.resources[clone].coloc_as_dependent.clone() {
+        let c = cluster.colocations[ci].clone();
+        if c.score == Score::ZERO {
+            continue;
+        }
+        let factor = c.score.value() as f64 / INFINITY as f64;
+        scores = placement::merge_weights(
+            cluster,
+            c.primary,
+            &id,
+            Some(scores),
+            &c.node_attribute,
+            factor,
+            MergeFlags::default(),
+        );
+    }
+    scores
 }
 
 pub(crate) fn compare_instances(cluster: &Cluster, a: RscId, b: RscId) -> std::cmp::Ordering {
+    compare_instances_by(cluster, a, b, None)
+}
+
+fn compare_instances_by(
+    cluster: &Cluster,
+    a: RscId,
+    b: RscId,
+    preference: Option<&placement::NodeScores>,
+) -> std::cmp::Ordering {
     use std::cmp::Ordering::*;
     let (cur_a, n_a, _) = crate::actions::find_active_on(cluster, a);
     let (cur_b, n_b, _) = crate::actions::find_active_on(cluster, b);
@@ -413,6 +477,18 @@ pub(crate) fn compare_instances(cluster: &Cluster, a: RscId, b: RscId) -> std::c
     let (fa, fb) = (did_fail(cluster, a), did_fail(cluster, b));
     if fa != fb {
         return if fa { Greater } else { Less };
+    }
+    // Then the clone's preference for their current nodes (when both can
+    // run resources).
+    if let Some(p) = parent
+        && ra
+    {
+        let table = preference.unwrap_or(&cluster.resources[p].allowed);
+        let score = |n: NodeId| table.get(&n).copied();
+        let (sa, sb) = (score(node_a), score(node_b));
+        if sa != sb {
+            return sb.cmp(&sa);
+        }
     }
     cluster.resources[a].id.cmp(&cluster.resources[b].id)
 }
@@ -802,17 +878,26 @@ pub(crate) fn summary_action_flags(
 ) -> ActionFlags {
     let r = cluster.actions[a].rsc.unwrap_or(0);
     // A notification summarizes the action it notifies about.
-    let task = cluster.actions[a].notified_task().started_by();
+    let asked = cluster.actions[a].notified_task();
+    let task = asked.started_by();
     let mut flags = ActionFlags::OPTIONAL | ActionFlags::RUNNABLE | ActionFlags::PSEUDO;
     let mut any_runnable = false;
     let children = crate::bundle::summary_children(cluster, r, task);
     for child in children {
-        let search_node = if cluster.resources[child].children.is_empty() {
-            node
+        let collective = !cluster.resources[child].children.is_empty();
+        let search_node = if collective { None } else { node };
+        // A completion event (running, stopped, ...) summarizes the
+        // instances' own completion events when they have them (cloned
+        // groups): a group instance that starts only some of its members
+        // has a runnable start but an unrunnable "running", and so leaves
+        // the clone's "running" unrunnable. Primitive instances have only
+        // the action itself.
+        let child_task = if collective && asked != Task::Notified {
+            asked
         } else {
-            None
+            task
         };
-        let Some(ca) = find_first(cluster, child, task, search_node) else {
+        let Some(ca) = find_first(cluster, child, child_task, search_node) else {
             continue;
         };
         let cf = crate::ordering::action_flags(cluster, ca, node);

@@ -300,6 +300,52 @@ fn cancel_op(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
     cluster.actions[a].task_name = Some(op.operation().to_string());
 }
 
+/// Whether the operations of active resource `r` on `n` ran under a
+/// definition that has since changed (a recorded digest differs; a missing
+/// one proves nothing), so that its failures there will be cleared
+/// ("action definition changed") and count for nothing now.
+pub(crate) fn failures_predate_definition(cluster: &Cluster, r: RscId, n: NodeId) -> bool {
+    if !cluster.resources[r].is_primitive()
+        || cluster.resources[r].orphan
+        || cluster.resources[r].remote_node.is_some()
+        || !cluster.resources[r].running_on.contains(&n)
+    {
+        return false;
+    }
+    cluster
+        .node_histories
+        .iter()
+        .filter(|h| h.node == n && h.rsc == r)
+        .any(|h| {
+            let mut ops: Vec<&LrmOp> = h.lrm.ops.iter().collect();
+            ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+            let (start_index, stop_index) = crate::failures::active_range(&ops);
+            ops.iter().enumerate().any(|(i, op)| {
+                let i = i as i64;
+                if start_index < stop_index || i < start_index {
+                    return false;
+                }
+                let interval = op.interval_ms;
+                let task = match op.operation.as_str() {
+                    "monitor" | "migrate_from" | "promote" if interval == 0 => "start",
+                    "start" => "start",
+                    t if interval > 0 => t,
+                    _ => return false,
+                };
+                let defined = interval == 0
+                    || cluster.resources[r]
+                        .ops
+                        .iter()
+                        .any(|o| o.name == op.operation && o.interval_ms == interval);
+                defined
+                    && !matches!(
+                        compare(cluster, r, n, task, interval, op),
+                        DigestResult::Match | DigestResult::Unknown
+                    )
+            })
+        })
+}
+
 fn check_action_definition(cluster: &mut Cluster, r: RscId, n: NodeId, op: &LrmOp) {
     let mut task = op.operation().to_string();
     let interval = op.interval_ms;

@@ -615,13 +615,34 @@ fn create_orphan_instance(cluster: &mut Cluster, c: RscId, base: &str, lrm: &Lrm
     if let Some(t) = template {
         rsc.meta = cluster.resources[t].meta.clone();
         rsc.ops = cluster.resources[t].ops.clone();
-        // An extra instance is managed like the clone's others.
-        rsc.managed = cluster.resources[t].managed;
+        // An extra instance is managed as configured (not as an instance
+        // that a failure has since left unmanaged).
+        rsc.managed = crate::unpack::managed_by_meta(cluster, &rsc.meta);
+        copy_failure_handling(&mut rsc, &cluster.resources[t]);
     }
     let id = cluster.resources.len();
     cluster.resources.push(rsc);
     cluster.resources[c].children.push(id);
+    orphan_symmetric_default(cluster, id);
     id
+}
+
+/// An extra instance handles failures as the configured instances do
+/// (its failures expire after the clone's failure-timeout).
+fn copy_failure_handling(rsc: &mut Resource, model: &Resource) {
+    rsc.failure_timeout_s = model.failure_timeout_s;
+    rsc.migration_threshold = model.migration_threshold;
+}
+
+/// An extra instance found in history starts, like the configured ones,
+/// with every node allowed in a symmetric cluster (so its current node
+/// counts as usable when instances are ordered for assignment).
+fn orphan_symmetric_default(cluster: &mut Cluster, r: RscId) {
+    if cluster.options.symmetric {
+        crate::placement::add_location_from(cluster, r, None, vigil_cib::Score::ZERO, &|| {
+            crate::ledger::Source::SymmetricDefault
+        });
+    }
 }
 
 /// An extra instance of a cloned group, shaped like `template` (every
@@ -646,10 +667,11 @@ fn create_orphan_group_instance(
     group.variant = Variant::Group;
     group.parent = Some(c);
     group.meta = cluster.resources[template].meta.clone();
-    group.managed = cluster.resources[template].managed;
+    group.managed = crate::unpack::managed_by_meta(cluster, &group.meta);
     let g = cluster.resources.len();
     cluster.resources.push(group);
     cluster.resources[c].children.push(g);
+    let symmetric_default_later = g;
     let mut named = None;
     for m in members {
         let member_base = cluster.resources[m].base_id.clone();
@@ -660,7 +682,8 @@ fn create_orphan_group_instance(
         rsc.meta = model.meta.clone();
         rsc.ops = model.ops.clone();
         rsc.params = model.params.clone();
-        rsc.managed = model.managed;
+        rsc.managed = crate::unpack::managed_by_meta(cluster, &rsc.meta);
+        copy_failure_handling(&mut rsc, model);
         rsc.parent = Some(g);
         let id = cluster.resources.len();
         cluster.resources.push(rsc);
@@ -669,6 +692,7 @@ fn create_orphan_group_instance(
             named = Some(id);
         }
     }
+    orphan_symmetric_default(cluster, symmetric_default_later);
     named
 }
 

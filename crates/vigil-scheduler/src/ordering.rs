@@ -755,13 +755,13 @@ fn order_probes(cluster: &mut Cluster, orderings: &[RscOrdering]) {
         if thens.is_empty() {
             continue;
         }
+        // The probe only sequences: a required probe does not make the
+        // "then" action required (a running resource ordered after the
+        // stop of one that is being probed is not restarted).
         let mut flags = OrderFlags::OPTIONAL;
         let child_to_parent = o
             .then_rsc
             .is_some_and(|tr| cluster.resources[fr].parent == Some(tr));
-        if o.flags.has(OrderFlags::IMPLIES_THEN) && !child_to_parent {
-            flags = flags | OrderFlags::IMPLIES_THEN;
-        }
         if o.flags.has(OrderFlags::RUNNABLE_LEFT) && !child_to_parent {
             flags = flags | OrderFlags::RUNNABLE_LEFT;
         }

@@ -178,6 +178,11 @@ fn check_failure_threshold(cluster: &mut Cluster, r: RscId, n: NodeId) {
     if fails.value() <= 0 {
         return;
     }
+    // Failures under a definition that has changed since are cleared and
+    // ban nothing.
+    if crate::digest::failures_predate_definition(cluster, r, n) {
+        return;
+    }
     let remaining = rsc.migration_threshold.saturating_sub(fails.value());
     if remaining <= 0 {
         let target = if crate::history::is_anonymous_instance(cluster, r) {
@@ -564,7 +569,13 @@ pub(crate) fn assign_to(
             false
         }
         Some(n) => {
-            rsc.assigned_weight = rsc.allowed.get(&n).copied();
+            // An unmanaged resource left where it is takes the node as it
+            // is, without a score of its own there.
+            rsc.assigned_weight = if force && !rsc.managed && rsc.running_on.contains(&n) {
+                Some(Score::ZERO)
+            } else {
+                rsc.allowed.get(&n).copied()
+            };
             cluster.nodes[n].assigned_count += 1;
             crate::utilization::consume(cluster, n, r);
             true

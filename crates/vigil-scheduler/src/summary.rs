@@ -165,7 +165,11 @@ fn rsc_action(
         Some(s) if cluster.actions[s].runnable() => current,
         _ => None,
     };
-    let mut stop = first_of(cluster, r, Task::Stop, start_node);
+    // Of several stops (a resource active on more than one node), the one
+    // created first is the one reported on (and whose runnability shows).
+    let mut stop = find_actions(cluster, r, Task::Stop, 0, start_node)
+        .last()
+        .copied();
     if stop.is_none() && cluster.resources[r].stop_unexpected {
         stop = first_of(cluster, r, Task::Stop, None);
     }

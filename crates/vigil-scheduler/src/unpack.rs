@@ -490,6 +490,20 @@ fn target_role(cluster: &Cluster, r: RscId) -> Option<Role> {
     Some(role)
 }
 
+/// Whether meta-attributes (and the cluster options) leave a resource
+/// managed: `is-managed` (or its default), unless in maintenance.
+pub(crate) fn managed_by_meta(cluster: &Cluster, meta: &BTreeMap<String, String>) -> bool {
+    let opts = &cluster.options;
+    let get = |name: &str| meta.get(name).map(String::as_str);
+    let maintenance = get("maintenance").and_then(parse_bool).unwrap_or(false);
+    get("is-managed")
+        .and_then(parse_bool)
+        .or(opts.default_managed)
+        .unwrap_or(true)
+        && !maintenance
+        && !opts.maintenance_mode
+}
+
 /// Interpret the meta-attributes that every resource has.
 fn apply_meta(cluster: &Cluster, rsc: &mut Resource) {
     let opts = &cluster.options;
@@ -503,14 +517,8 @@ fn apply_meta(cluster: &Cluster, rsc: &mut Resource) {
         .and_then(Score::parse)
         .or(opts.default_stickiness)
         .unwrap_or(Score::ZERO);
-    rsc.managed = get("is-managed")
-        .and_then(parse_bool)
-        .or(opts.default_managed)
-        .unwrap_or(true);
     rsc.maintenance = get("maintenance").and_then(parse_bool).unwrap_or(false);
-    if rsc.maintenance || opts.maintenance_mode {
-        rsc.managed = false;
-    }
+    rsc.managed = managed_by_meta(cluster, meta);
     rsc.target_role = None;
     rsc.migration_threshold = get("migration-threshold")
         .and_then(Score::parse)

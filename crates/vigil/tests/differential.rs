@@ -50,29 +50,13 @@ const CRM_SIMULATE: &str = "crm_simulate";
 /// each with the scheduler bug it shows (minimized reproductions are in
 /// the commit that introduced this list).
 const KNOWN_DIFFERENCES: &[(u64, &str)] = &[
-    (
-        3,
-        "extra clone instance: which one stops beside a failed stop",
-    ),
     (17, "cloned group: new instance beside a moving one"),
-    (37, "migration-threshold with a cloned group member"),
-    (40, "colocation with an unmanaged promotable clone's role"),
     (54, "cloned group: new instance beside a moving one"),
-    (85, "role colocation (rsc-role=Started, negative score)"),
     (127, "cloned group: new instance beside a moving one"),
     (134, "cloned group: new instance beside a moving one"),
-    (
-        137,
-        "extra clone instance: which one stops beside a failed stop",
-    ),
-    (
-        215,
-        "extra clone instance: which one stops beside a failed stop",
-    ),
     (245, "restart reason inside a promotable group"),
     (269, "cloned group: new instance beside a moving one"),
     (295, "instance order when every node is unclean"),
-    (299, "colocation with an unmanaged promotable clone's role"),
 ];
 const TIMEOUT: Duration = Duration::from_secs(60);
 
