@@ -326,7 +326,7 @@ pub(crate) fn failures_predate_definition(cluster: &Cluster, r: RscId, n: NodeId
                     return false;
                 }
                 let interval = op.interval_ms;
-                let task = match op.operation.as_str() {
+                let task = match op.operation() {
                     "monitor" | "migrate_from" | "promote" if interval == 0 => "start",
                     "start" => "start",
                     t if interval > 0 => t,
@@ -336,7 +336,7 @@ pub(crate) fn failures_predate_definition(cluster: &Cluster, r: RscId, n: NodeId
                     || cluster.resources[r]
                         .ops
                         .iter()
-                        .any(|o| o.name == op.operation && o.interval_ms == interval);
+                        .any(|o| o.name == op.operation() && o.interval_ms == interval);
                 defined
                     && !matches!(
                         compare(cluster, r, n, task, interval, op),
