@@ -96,9 +96,9 @@ fn cases(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// Cases whose allocation and promotion scores (`vigil simulate -s`) equal
-/// crm_simulate's, line for line, when this floor was last raised (506 of
+/// crm_simulate's, line for line, when this floor was last raised (517 of
 /// 559, less a small margin for cases scheduled at the real time).
-const SCORES_FLOOR: usize = 500;
+const SCORES_FLOOR: usize = 512;
 
 #[test]
 fn allocation_scores_match_pacemaker() {
