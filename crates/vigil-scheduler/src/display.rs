@@ -5,7 +5,6 @@
 //! crm_simulate prints before that heading (maintenance mode, disabled and
 //! blocked resource counts).
 
-use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -101,47 +100,9 @@ fn instance_counts(cluster: &Cluster) -> Counts {
 
 // ------------------------------------------------------------------- nodes
 
-/// Compare names as Pacemaker sorts them: case-insensitively, with runs
-/// of digits compared by value.
-pub fn cmp_names(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
-            let si = i;
-            while i < a.len() && a[i].is_ascii_digit() {
-                i += 1;
-            }
-            let sj = j;
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            let na = trim_zeros(&a[si..i]);
-            let nb = trim_zeros(&b[sj..j]);
-            let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
-            if ord != Ordering::Equal {
-                return ord;
-            }
-            continue;
-        }
-        let ord = a[i].to_ascii_lowercase().cmp(&b[j].to_ascii_lowercase());
-        if ord != Ordering::Equal {
-            return ord;
-        }
-        i += 1;
-        j += 1;
-    }
-    (a.len() - i).cmp(&(b.len() - j))
-}
-
-fn trim_zeros(digits: &[u8]) -> &[u8] {
-    let n = digits.iter().take_while(|&&d| d == b'0').count();
-    &digits[n..]
-}
-
 fn sorted_nodes(cluster: &Cluster, nodes: impl IntoIterator<Item = NodeId>) -> Vec<NodeId> {
     let mut v: Vec<NodeId> = nodes.into_iter().collect();
-    v.sort_by(|&a, &b| cmp_names(&cluster.nodes[a].name, &cluster.nodes[b].name));
+    v.sort_by(|&a, &b| natural_cmp(&cluster.nodes[a].name, &cluster.nodes[b].name));
     v.dedup();
     v
 }
@@ -359,18 +320,6 @@ fn render(cluster: &Cluster, r: RscId, depth: usize, out: &mut String) {
     }
 }
 
-/// The closest clone ancestor.
-fn clone_parent(cluster: &Cluster, r: RscId) -> Option<RscId> {
-    let mut cur = cluster.resources[r].parent;
-    while let Some(p) = cur {
-        if cluster.resources[p].variant == Variant::Clone {
-            return Some(p);
-        }
-        cur = cluster.resources[p].parent;
-    }
-    None
-}
-
 /// Whether a clone's instances are distinct. Clones of resources whose
 /// class cannot have unique instances (lsb, systemd, ...) are anonymous
 /// whatever `globally-unique` says.
@@ -391,7 +340,7 @@ fn is_unique_clone(cluster: &Cluster, c: RscId) -> bool {
 /// their instance number.
 fn display_name(cluster: &Cluster, r: RscId) -> &str {
     let rsc = &cluster.resources[r];
-    match clone_parent(cluster, r) {
+    match crate::history::clone_ancestor(cluster, r) {
         Some(c) if !is_unique_clone(cluster, c) => &rsc.base_id,
         _ => &rsc.id,
     }
@@ -941,7 +890,7 @@ mod tests {
     #[test]
     fn names_sort_naturally_and_case_insensitively() {
         let mut v = vec!["node10", "node9", "Node2", "alpha", "b_2", "b10", "b-1"];
-        v.sort_by(|a, b| cmp_names(a, b));
+        v.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(
             v,
             ["alpha", "b-1", "b10", "b_2", "Node2", "node9", "node10"]

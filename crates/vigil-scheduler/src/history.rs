@@ -456,6 +456,7 @@ fn strip_instance(id: &str) -> &str {
     }
 }
 
+/// The closest clone ancestor.
 pub(crate) fn clone_ancestor(cluster: &Cluster, r: RscId) -> Option<RscId> {
     let mut cur = cluster.resources[r].parent;
     while let Some(p) = cur {
