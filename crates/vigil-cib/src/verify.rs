@@ -1345,12 +1345,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        for set in e.elements_named("meta_attributes") {
-            self.check_meta(set, rsc, e);
-        }
-        for set in e.elements_named("instance_attributes") {
-            self.nvset(set, RuleScope::Options);
-        }
+        self.check_attribute_sets(e, rsc);
         for set in e.elements_named("utilization") {
             self.check_utilization(set);
         }
@@ -1397,12 +1392,7 @@ impl<'a> Checker<'a> {
                 "add at least one <primitive>, or remove the group".into(),
             );
         }
-        for set in e.elements_named("meta_attributes") {
-            self.check_meta(set, Some(rsc), e);
-        }
-        for set in e.elements_named("instance_attributes") {
-            self.nvset(set, RuleScope::Options);
-        }
+        self.check_attribute_sets(e, Some(rsc));
     }
 
     fn check_clone(&mut self, rsc: Rsc<'a>) {
@@ -1491,12 +1481,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        for set in e.elements_named("meta_attributes") {
-            self.check_meta(set, Some(rsc), e);
-        }
-        for set in e.elements_named("instance_attributes") {
-            self.nvset(set, RuleScope::Options);
-        }
+        self.check_attribute_sets(e, Some(rsc));
     }
 
     fn check_bundle(&mut self, rsc: Rsc<'a>) {
@@ -1611,8 +1596,13 @@ impl<'a> Checker<'a> {
                 "a bundle holds at most one primitive".into(),
             );
         }
+        self.check_attribute_sets(e, Some(rsc));
+    }
+
+    /// A resource's (or template's) meta and instance attribute sets.
+    fn check_attribute_sets(&mut self, e: &'a Element, rsc: Option<Rsc<'a>>) {
         for set in e.elements_named("meta_attributes") {
-            self.check_meta(set, Some(rsc), e);
+            self.check_meta(set, rsc, e);
         }
         for set in e.elements_named("instance_attributes") {
             self.nvset(set, RuleScope::Options);

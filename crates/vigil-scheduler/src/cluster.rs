@@ -795,6 +795,15 @@ impl Cluster {
         })
     }
 
+    /// What `-s` shows: the allocation and promotion scores, sorted as
+    /// crm_simulate prints them.
+    pub fn shown_scores(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.score_lines().collect();
+        lines.extend(self.promotion_log.iter().cloned());
+        lines.sort();
+        lines
+    }
+
     pub fn node_name(&self, n: NodeId) -> &str {
         &self.nodes[n].name
     }

@@ -90,7 +90,7 @@ fn simulate(
         write!(err, "{}", vigil_scheduler::debug_colocations(&t.cluster))?;
     }
     if args.show_scores {
-        for l in &score_lines(&t) {
+        for l in &t.cluster.shown_scores() {
             writeln!(out, "{l}")?;
         }
     }
@@ -144,19 +144,10 @@ fn simulate(
     Ok(0)
 }
 
-/// `-s`: the placement and promotion scores, sorted as crm_simulate
-/// prints them.
-fn score_lines(t: &vigil_scheduler::Transition) -> Vec<String> {
-    let mut lines: Vec<String> = t.cluster.score_lines().collect();
-    lines.extend(t.cluster.promotion_log.iter().cloned());
-    lines.sort();
-    lines
-}
-
 /// `--output-as json`: schedule (and with -S execute) without the text.
 fn simulate_json(args: &Args, cib: &Cib, now: &DateTime, out: &mut dyn Write) -> io::Result<u8> {
     let t = vigil_scheduler::schedule(cib, now);
-    let scores = args.show_scores.then(|| score_lines(&t));
+    let scores = args.show_scores.then(|| t.cluster.shown_scores());
     let executed = args.simulate.then(|| {
         let mut doc = cib.doc.clone();
         vigil_scheduler::simulate::execute(&t.graph, &mut doc, DateTime::now().epoch()).lines
